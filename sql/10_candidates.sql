@@ -1,0 +1,86 @@
+-- 10_candidates.sql: stage 1 of association, candidate pairs into temprunningcatalog.
+--
+-- Reads:  image, extractedsource (blind rows of the image), runningcatalog (blind runcats of the
+--         dataset near each extraction, through the GiST index on their anchor),
+--         runningcatalog_flux (the image's band and Stokes).
+-- Writes: temprunningcatalog, one row per (runcat, extraction) pair with
+--         separation <= L = beamwidths_limit * rb_smaj and De Ruiter radius < deruiter_radius.
+-- Invariant: each row carries the runcat aggregates as they would be after adding the pair;
+--            r and distance_arcsec are measured against the runcat *before* the update.
+--
+-- Geometry: offsets (xi, eta) of the extraction in the tangent plane of the runcat position.
+-- The De Ruiter radius uses them with the on-sky uncertainties; the weighted mean moves the
+-- runcat along xi by w_ra / sum(w_ra) and along eta by w_decl / sum(w_decl), then projects back.
+-- Close to the runcat this is TraP's weighted mean of RA and Dec, but it has no RA wrap
+-- (RA 359.9999 and 0.0001 average to ~0, never 180) and no pole singularity.
+
+CREATE OR REPLACE FUNCTION assoc_candidates(p_image integer, p_deruiter_radius double precision,
+                                            p_beamwidths_limit double precision)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    n integer;
+BEGIN
+    INSERT INTO temprunningcatalog (
+        image, runcat, xtrsrc, dataset, band, stokes, distance_arcsec, r,
+        datapoints, wm_ra, wm_decl, wm_uncertainty_ew, wm_uncertainty_ns,
+        avg_ra_err, avg_decl_err, avg_wra, avg_wdecl, avg_weight_ra, avg_weight_decl,
+        f_datapoints,
+        avg_f_peak, avg_f_peak_sq, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq,
+        avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq)
+    -- the matching pairs, with their offsets computed once per pair (MATERIALIZED keeps the
+    -- planner from substituting the offset expressions into every use in the outer query,
+    -- which would evaluate the trigonometry many times per pair)
+    WITH p AS MATERIALIZED (
+        SELECT i.id AS image, rc.id AS runcat, x.id AS xtrsrc, rc.dataset, i.band, i.stokes,
+               3600.0 * degrees(rc.pos <-> spoint(radians(x.ra), radians(x.decl))) AS distance_arcsec,
+               dr.r, rc.datapoints, rc.wm_ra, rc.wm_decl, rc.avg_ra_err, rc.avg_decl_err,
+               x.ra_err, x.decl_err, x.f_peak, x.f_peak_err, x.f_int, x.f_int_err,
+               o.xi * x.uncertainty_ew ^ -2 AS wxi, o.eta * x.uncertainty_ns ^ -2 AS weta,
+               rc.datapoints * rc.avg_weight_ra + x.uncertainty_ew ^ -2 AS sum_w_ra,
+               rc.datapoints * rc.avg_weight_decl + x.uncertainty_ns ^ -2 AS sum_w_decl
+        FROM image i
+        JOIN extractedsource x ON x.image = i.id AND x.extract_type = 0
+        JOIN runningcatalog rc
+          ON rc.dataset = i.dataset AND NOT rc.mon_src
+         AND rc.anchor <@ scircle(spoint(radians(x.ra), radians(x.decl)),
+                                  radians(p_beamwidths_limit * i.rb_smaj + runcat_anchor_margin()))
+         AND rc.pos <@ scircle(spoint(radians(x.ra), radians(x.decl)),
+                               radians(p_beamwidths_limit * i.rb_smaj))
+        CROSS JOIN LATERAL sky_offsets(rc.wm_ra, rc.wm_decl, x.ra, x.decl) o
+        CROSS JOIN LATERAL (SELECT deruiter(o.xi, o.eta, rc.wm_uncertainty_ew, rc.wm_uncertainty_ns,
+                                            x.uncertainty_ew, x.uncertainty_ns) AS r) dr
+        WHERE i.id = p_image
+          AND dr.r < p_deruiter_radius
+    )
+    SELECT p.image, p.runcat, p.xtrsrc, p.dataset, p.band, p.stokes,
+           p.distance_arcsec, p.r,
+           p.datapoints + 1, s.ra, s.decl,
+           1.0 / sqrt(p.sum_w_ra), 1.0 / sqrt(p.sum_w_decl),
+           running_mean(p.datapoints, p.avg_ra_err, p.ra_err),
+           running_mean(p.datapoints, p.avg_decl_err, p.decl_err),
+           p.sum_w_ra / (p.datapoints + 1) * s.ra,
+           p.sum_w_decl / (p.datapoints + 1) * s.decl,
+           p.sum_w_ra / (p.datapoints + 1),
+           p.sum_w_decl / (p.datapoints + 1),
+           coalesce(f.f_datapoints, 0) + 1,
+           running_mean(f.f_datapoints, f.avg_f_peak, p.f_peak),
+           running_mean(f.f_datapoints, f.avg_f_peak_sq, p.f_peak ^ 2),
+           running_mean(f.f_datapoints, f.avg_f_peak_weight, p.f_peak_err ^ -2),
+           running_mean(f.f_datapoints, f.avg_weighted_f_peak, p.f_peak * p.f_peak_err ^ -2),
+           running_mean(f.f_datapoints, f.avg_weighted_f_peak_sq, p.f_peak ^ 2 * p.f_peak_err ^ -2),
+           running_mean(f.f_datapoints, f.avg_f_int, p.f_int),
+           running_mean(f.f_datapoints, f.avg_f_int_sq, p.f_int ^ 2),
+           running_mean(f.f_datapoints, f.avg_f_int_weight, p.f_int_err ^ -2),
+           running_mean(f.f_datapoints, f.avg_weighted_f_int, p.f_int * p.f_int_err ^ -2),
+           running_mean(f.f_datapoints, f.avg_weighted_f_int_sq, p.f_int ^ 2 * p.f_int_err ^ -2)
+    FROM p
+    CROSS JOIN LATERAL sky_shift(p.wm_ra, p.wm_decl, p.wxi / p.sum_w_ra, p.weta / p.sum_w_decl) s
+    LEFT JOIN runningcatalog_flux f ON f.runcat = p.runcat AND f.band = p.band AND f.stokes = p.stokes;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION assoc_candidates(integer, double precision, double precision) IS
+    'Stage 1: candidate (runcat, extraction) pairs of an image into temprunningcatalog; returns their number.';

@@ -1,0 +1,68 @@
+-- 50_new_sources.sql: stage 5 of association, new runcats for unmatched blind extractions.
+--
+-- Reads:  extractedsource (blind rows of the image), temprunningcatalog (to know which matched),
+--         image, skyregion.
+-- Writes: runningcatalog (datapoints 1, position = the extraction), runningcatalog_flux (the
+--         image's band and Stokes), assocxtrsource (type 4: r 0, distance 0, V 0, eta 0),
+--         assocskyrgn (the image's region and every other region of the dataset containing it).
+-- Invariant: every blind extraction of an associated image is in at least one lightcurve.
+
+CREATE OR REPLACE FUNCTION assoc_new_sources(p_image integer)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    n integer;
+BEGIN
+    -- The image's constants are read once; new rows are joined back to their extraction
+    -- through the primary key (never CTE to CTE, which has no index).
+    WITH img AS (
+        SELECT id, dataset, band, stokes, skyrgn FROM image WHERE id = p_image
+    ), new_rc AS (
+        INSERT INTO runningcatalog (xtrsrc, dataset, datapoints, wm_ra, wm_decl,
+                                    wm_uncertainty_ew, wm_uncertainty_ns, avg_ra_err, avg_decl_err,
+                                    avg_wra, avg_wdecl, avg_weight_ra, avg_weight_decl,
+                                    anchor_ra, anchor_decl)
+        SELECT x.id, img.dataset, 1, x.ra, x.decl, x.uncertainty_ew, x.uncertainty_ns,
+               x.ra_err, x.decl_err,
+               x.ra * x.uncertainty_ew ^ -2, x.decl * x.uncertainty_ns ^ -2,
+               x.uncertainty_ew ^ -2, x.uncertainty_ns ^ -2, x.ra, x.decl
+        FROM img
+        JOIN extractedsource x ON x.image = p_image AND x.extract_type = 0   -- constant: the
+                                                  -- planner then uses the image's own statistics
+        -- a per-extraction probe of (image, xtrsrc) (LIMIT keeps it one, whatever the
+        -- statistics of the scratch table say; an anti-join may rescan the image's pairs)
+        LEFT JOIN LATERAL (SELECT true AS matched FROM temprunningcatalog t
+                           WHERE t.image = p_image AND t.xtrsrc = x.id LIMIT 1) m ON true
+        WHERE m.matched IS NULL
+        RETURNING id, xtrsrc, pos
+    ), flux AS (
+        INSERT INTO runningcatalog_flux (runcat, band, stokes, f_datapoints,
+            avg_f_peak, avg_f_peak_sq, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq,
+            avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq)
+        SELECT rc.id, img.band, img.stokes, 1,
+               x.f_peak, x.f_peak ^ 2, x.f_peak_err ^ -2, x.f_peak * x.f_peak_err ^ -2,
+               x.f_peak ^ 2 * x.f_peak_err ^ -2,
+               x.f_int, x.f_int ^ 2, x.f_int_err ^ -2, x.f_int * x.f_int_err ^ -2,
+               x.f_int ^ 2 * x.f_int_err ^ -2
+        FROM new_rc rc
+        CROSS JOIN img
+        JOIN extractedsource x ON x.id = rc.xtrsrc
+    ), assoc AS (
+        INSERT INTO assocxtrsource (runcat, xtrsrc, type, distance_arcsec, r,
+                                    v_int, eta_int, f_datapoints, v_peak, eta_peak)
+        SELECT id, xtrsrc, 4, 0, 0, 0, 0, 1, 0, 0 FROM new_rc
+    ), sky AS (
+        INSERT INTO assocskyrgn (runcat, skyrgn, distance_deg)
+        SELECT rc.id, s.id, degrees(rc.pos <-> s.centre)
+        FROM new_rc rc
+        CROSS JOIN img
+        JOIN skyregion s ON s.dataset = img.dataset
+                        AND (s.id = img.skyrgn OR s.region @> rc.pos)
+    )
+    SELECT count(*) INTO n FROM new_rc;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION assoc_new_sources(integer) IS
+    'Stage 5: a new runcat (type 4) for every blind extraction of the image without a candidate; returns their number.';

@@ -1,0 +1,81 @@
+-- 60_transient_candidates.sql: stage 6 of association, decide which new sources are transient
+-- candidates (newsource rows).
+--
+-- Reads:  assocxtrsource (type 4 rows of the image), assocskyrgn, image (earlier images of the
+--         same band and Stokes in those sky regions), rejection.
+-- Writes: newsource.
+-- Invariant: a new source is a candidate only if an earlier, non-rejected image of its band and
+--            Stokes covered its position and its peak flux exceeds what that image could have
+--            detected.
+--
+-- For each earlier image p: low = p.rms_min * (p.detection_thresh + margin) and
+-- high = p.rms_max * (p.detection_thresh + margin) (Jy). Images with a NULL rms_min, rms_max or
+-- detection_thresh give no limit and are skipped. Over all earlier images covering the source:
+--   * type 0 (possibly transient): f_peak > min(low);
+--   * type 1 (likely transient):   f_peak > min(high), i.e. it would have been seen even at the
+--     worst noise level of the image whose worst noise level is lowest.
+-- TraP took `high` from the image that minimised `low`; here each limit is the strongest one.
+-- previous_limits_image is the image giving min(high) for type 1 and min(low) for type 0;
+-- ties go to the latest image, then the highest id.
+-- The limits are computed once per sky region (not once per source), through the
+-- (skyrgn, band, stokes, taustart_ts) index.
+
+CREATE OR REPLACE FUNCTION assoc_transient_candidates(p_image integer,
+                                                      p_sigma_margin double precision)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    n integer;
+BEGIN
+    WITH this AS (
+        SELECT id, band, stokes, taustart_ts FROM image WHERE id = p_image
+    ), fresh AS (
+        SELECT a.runcat, x.id AS xtrsrc, x.f_peak
+        FROM extractedsource x
+        JOIN assocxtrsource a ON a.xtrsrc = x.id AND a.type = 4
+        WHERE x.image = p_image AND x.extract_type = 0
+    ), regions AS (
+        SELECT DISTINCT s.skyrgn FROM fresh JOIN assocskyrgn s ON s.runcat = fresh.runcat
+    ), limits AS (
+        SELECT r.skyrgn, p.id AS image, p.taustart_ts,
+               p.rms_min * (p.detection_thresh + p_sigma_margin) AS low,
+               p.rms_max * (p.detection_thresh + p_sigma_margin) AS high
+        FROM regions r
+        CROSS JOIN this
+        JOIN image p ON p.skyrgn = r.skyrgn AND p.band = this.band AND p.stokes = this.stokes
+                    AND p.taustart_ts < this.taustart_ts
+        WHERE p.rms_min IS NOT NULL AND p.rms_max IS NOT NULL AND p.detection_thresh IS NOT NULL
+          AND NOT EXISTS (SELECT FROM rejection j WHERE j.image = p.id)
+    ), region_low AS (
+        SELECT DISTINCT ON (skyrgn) skyrgn, image, low, taustart_ts
+        FROM limits ORDER BY skyrgn, low, taustart_ts DESC, image DESC
+    ), region_high AS (
+        SELECT DISTINCT ON (skyrgn) skyrgn, image, high, taustart_ts
+        FROM limits ORDER BY skyrgn, high, taustart_ts DESC, image DESC
+    ), best_low AS (
+        SELECT DISTINCT ON (f.runcat) f.runcat, f.xtrsrc, f.f_peak, l.image, l.low
+        FROM fresh f
+        JOIN assocskyrgn s ON s.runcat = f.runcat
+        JOIN region_low l ON l.skyrgn = s.skyrgn
+        ORDER BY f.runcat, l.low, l.taustart_ts DESC, l.image DESC
+    ), best_high AS (
+        SELECT DISTINCT ON (f.runcat) f.runcat, h.image, h.high
+        FROM fresh f
+        JOIN assocskyrgn s ON s.runcat = f.runcat
+        JOIN region_high h ON h.skyrgn = s.skyrgn
+        ORDER BY f.runcat, h.high, h.taustart_ts DESC, h.image DESC
+    )
+    INSERT INTO newsource (runcat, trigger_xtrsrc, previous_limits_image, newsource_type)
+    SELECT l.runcat, l.xtrsrc,
+           CASE WHEN l.f_peak > h.high THEN h.image ELSE l.image END,
+           CASE WHEN l.f_peak > h.high THEN 1 ELSE 0 END
+    FROM best_low l
+    JOIN best_high h USING (runcat)
+    WHERE l.f_peak > l.low;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION assoc_transient_candidates(integer, double precision) IS
+    'Stage 6: newsource rows (type 0 or 1) for the new sources of the image; returns their number.';

@@ -1,0 +1,83 @@
+-- 80_associate_image.sql: the association of one image's blind extractions, all stages in order.
+--
+-- Reads/writes: everything the stages 10..70 read and write.
+-- Invariant: runs inside the caller's transaction (one image, one transaction: any error undoes
+--            every stage); calls for one dataset are serialized by dataset_lock(); an image is
+--            associated at most once.
+--
+--   SELECT * FROM associate_image(42, 5.68, 1.0, 3.0);
+
+CREATE OR REPLACE FUNCTION associate_image(
+    p_image integer,
+    deruiter_radius double precision DEFAULT 5.68,
+    beamwidths_limit double precision DEFAULT 1.0,
+    new_source_sigma_margin double precision DEFAULT 3.0,
+    OUT one_to_one integer, OUT one_to_many integer, OUT many_to_one integer,
+    OUT many_to_many_pruned integer, OUT new_sources integer,
+    OUT new_transient_candidates integer, OUT candidates integer, OUT stage_ms jsonb)
+LANGUAGE plpgsql VOLATILE
+-- Plan every statement for this very image: a generic plan would estimate an image's rows
+-- from the average over all images and could read a whole table for a small image.
+SET plan_cache_mode = force_custom_plan
+AS $$
+DECLARE
+    ds integer;
+    t0 timestamptz := clock_timestamp();
+    t  timestamptz;
+    ms jsonb := '{}';
+BEGIN
+    IF deruiter_radius IS NULL OR deruiter_radius <= 0 THEN
+        RAISE EXCEPTION 'associate_image: deruiter_radius must be > 0 (got %)', deruiter_radius;
+    END IF;
+    IF beamwidths_limit IS NULL OR beamwidths_limit <= 0 THEN
+        RAISE EXCEPTION 'associate_image: beamwidths_limit must be > 0 (got %)', beamwidths_limit;
+    END IF;
+    IF new_source_sigma_margin IS NULL THEN
+        RAISE EXCEPTION 'associate_image: new_source_sigma_margin must not be NULL';
+    END IF;
+    SELECT dataset INTO ds FROM image WHERE id = p_image;
+    IF ds IS NULL THEN
+        RAISE EXCEPTION 'associate_image: image % does not exist', p_image;
+    END IF;
+    PERFORM dataset_lock(ds);
+    IF EXISTS (SELECT FROM extractedsource x JOIN assocxtrsource a ON a.xtrsrc = x.id
+               WHERE x.image = p_image AND x.extract_type = 0) THEN
+        RAISE EXCEPTION 'associate_image: image % is already associated', p_image;
+    END IF;
+
+    t := clock_timestamp();
+    candidates := assoc_candidates(p_image, deruiter_radius, beamwidths_limit);
+    ms := ms || jsonb_build_object('candidates', extract(epoch FROM clock_timestamp() - t) * 1000);
+    t := clock_timestamp();
+    many_to_many_pruned := assoc_prune_many_to_many(p_image);
+    ms := ms || jsonb_build_object('many_to_many', extract(epoch FROM clock_timestamp() - t) * 1000);
+    t := clock_timestamp();
+    one_to_many := assoc_one_to_many(p_image);
+    ms := ms || jsonb_build_object('one_to_many', extract(epoch FROM clock_timestamp() - t) * 1000);
+    t := clock_timestamp();
+    SELECT o.one_to_one, o.many_to_one INTO one_to_one, many_to_one FROM assoc_one_to_one(p_image) o;
+    ms := ms || jsonb_build_object('one_to_one', extract(epoch FROM clock_timestamp() - t) * 1000);
+    t := clock_timestamp();
+    new_sources := assoc_new_sources(p_image);
+    ms := ms || jsonb_build_object('new_sources', extract(epoch FROM clock_timestamp() - t) * 1000);
+    t := clock_timestamp();
+    new_transient_candidates := assoc_transient_candidates(p_image, new_source_sigma_margin);
+    ms := ms || jsonb_build_object('transient_candidates', extract(epoch FROM clock_timestamp() - t) * 1000);
+    t := clock_timestamp();
+    PERFORM assoc_update_varmetric(p_image);
+    ms := ms || jsonb_build_object('varmetric', extract(epoch FROM clock_timestamp() - t) * 1000);
+    t := clock_timestamp();
+    PERFORM assoc_record_events(p_image, candidates, one_to_one, one_to_many, many_to_one,
+                                many_to_many_pruned, new_sources, new_transient_candidates);
+    ms := ms || jsonb_build_object('record_events', extract(epoch FROM clock_timestamp() - t) * 1000);
+    t := clock_timestamp();
+    PERFORM assoc_cleanup(p_image);
+    ms := ms || jsonb_build_object('cleanup', extract(epoch FROM clock_timestamp() - t) * 1000,
+                                   'total', extract(epoch FROM clock_timestamp() - t0) * 1000);
+    stage_ms := ms;
+END
+$$;
+COMMENT ON FUNCTION associate_image(integer, double precision, double precision, double precision) IS
+    'Associate the blind extractions of one image with the running catalogue of its dataset '
+    '(De Ruiter radius, search radius in restoring-beam semi-major axes, new-source sigma margin). '
+    'Returns the counts of each outcome and the time of each stage (ms).';

@@ -1,0 +1,227 @@
+-- 93_lightcurves.sql: lightcurves, their heritage and dataset statistics (read side), plus
+-- the small log that association writes so that the statistics can count its events.
+--
+-- Reads:  assocxtrsource, extractedsource, image, runningcatalog, newsource, and the two log
+--         tables below.
+-- Writes: association_log (one row per associated image: the counts associate_image returns)
+--         and fork_log (one row per lightcurve born by a fork), through assoc_record_events,
+--         called by associate_image before its cleanup stage.
+-- Invariant: the logs only grow with association; they hold what the final state forgets
+--            (pruned many-to-many pairs, which runcat a fork replaced and the parent's mean
+--            flux at that moment). Deleting an image deletes its log rows (foreign key).
+--
+-- Objects:
+--   lightcurve                       view: every measurement of every lightcurve (filter by runcat)
+--   lightcurve_component(runcat)     the lightcurves sharing measurements with it, transitively
+--   lightcurve_heritage_points(runcat) the measurements of that component (for heritage graphs)
+--   dataset_statistics               view: measurements made and counted, over-counting, events
+--   suspect_transients_of(dataset, tolerance), view suspect_transients: fork flux splits
+
+CREATE OR REPLACE VIEW lightcurve AS
+SELECT a.runcat, i.taustart_ts, i.band, i.freq_eff, i.stokes,
+       x.f_peak, x.f_peak_err, x.f_int, x.f_int_err, x.extract_type,
+       a.type AS assoc_type, a.r, a.distance_arcsec, a.v_int, a.eta_int,
+       x.ra, x.decl, a.xtrsrc, x.image, i.dataset
+FROM assocxtrsource a
+JOIN extractedsource x ON x.id = a.xtrsrc
+JOIN image i ON i.id = x.image;
+COMMENT ON VIEW lightcurve IS 'Every measurement of every lightcurve: filter on runcat and order by '
+    'taustart_ts, freq_eff, xtrsrc. Fluxes Jy, freq_eff Hz, ra/decl deg, distance_arcsec arcsec, '
+    'r (De Ruiter) dimensionless; extract_type 0 blind, 1 null-detection fit, 2 monitoring fit; '
+    'assoc_type as in assocxtrsource.';
+
+CREATE OR REPLACE FUNCTION lightcurve_component(p_runcat integer)
+RETURNS TABLE (runcat integer)
+LANGUAGE sql STABLE
+AS $$
+    -- Connected component of the runcat in the bipartite runcat-extraction graph: lightcurves
+    -- that share a measurement (fork copies, types 2/6; many-to-one links, type 3), transitively.
+    -- Each step expands only the runcats found by the previous step (UNION drops the rest).
+    WITH RECURSIVE component (runcat) AS (
+        SELECT id FROM runningcatalog WHERE id = p_runcat
+        UNION
+        SELECT b.runcat
+        FROM component c
+        JOIN assocxtrsource a ON a.runcat = c.runcat
+        JOIN assocxtrsource b ON b.xtrsrc = a.xtrsrc
+    )
+    SELECT runcat FROM component
+$$;
+COMMENT ON FUNCTION lightcurve_component(integer) IS
+    'The runcats connected to this one through shared measurements (itself included; none if it does not exist).';
+
+CREATE OR REPLACE FUNCTION lightcurve_heritage_points(p_runcat integer)
+RETURNS TABLE (runcat integer, xtrsrc bigint, assoc_type smallint, taustart_ts timestamp,
+               band integer, freq_central double precision, freq_eff double precision,
+               stokes smallint, f_int double precision)
+LANGUAGE sql STABLE
+AS $$
+    SELECT l.runcat, l.xtrsrc, l.assoc_type, l.taustart_ts, l.band, fb.freq_central,
+           l.freq_eff, l.stokes, l.f_int
+    FROM lightcurve_component(p_runcat) c
+    JOIN lightcurve l ON l.runcat = c.runcat
+    JOIN frequencyband fb ON fb.id = l.band
+    ORDER BY l.runcat, l.band, l.stokes, l.taustart_ts, l.freq_eff, l.xtrsrc
+$$;
+COMMENT ON FUNCTION lightcurve_heritage_points(integer) IS
+    'Measurements of every lightcurve of the runcat''s component, per runcat, band and Stokes in '
+    'time order (freq Hz, f_int Jy): the input of a heritage graph.';
+
+-- ---------------------------------------------------------------------------------------
+-- Association log
+
+CREATE TABLE association_log (
+    image                    integer PRIMARY KEY REFERENCES image (id) ON DELETE CASCADE,
+    candidates               integer NOT NULL,
+    one_to_one               integer NOT NULL,
+    one_to_many              integer NOT NULL,
+    many_to_one              integer NOT NULL,
+    many_to_many_pruned      integer NOT NULL,
+    new_sources              integer NOT NULL,
+    new_transient_candidates integer NOT NULL
+);
+COMMENT ON TABLE association_log IS 'What associate_image did to each image (its returned counts): '
+    'one_to_many = runcats forked, many_to_one = extractions appended to several runcats, '
+    'many_to_many_pruned = candidate pairs dropped.';
+
+CREATE TABLE fork_log (
+    runcat              integer PRIMARY KEY,
+    parent_runcat       integer NOT NULL,
+    image               integer NOT NULL REFERENCES image (id) ON DELETE CASCADE,
+    xtrsrc              bigint NOT NULL,
+    parent_f_datapoints integer NOT NULL,
+    parent_avg_f_int    double precision
+);
+CREATE INDEX fork_log_image ON fork_log (image, parent_runcat);
+COMMENT ON TABLE fork_log IS 'One row per lightcurve born by a one-to-many fork: the runcat it '
+    'replaced (deleted, so no foreign key; runcat ids are history here too), the image and '
+    'the base-point extraction (type 2), and the parent''s number of measurements and mean f_int '
+    '(Jy) in that image''s band and Stokes just before the fork.';
+
+CREATE OR REPLACE FUNCTION assoc_record_events(
+    p_image integer, p_candidates integer, p_one_to_one integer, p_one_to_many integer,
+    p_many_to_one integer, p_many_to_many_pruned integer, p_new_sources integer,
+    p_new_transient_candidates integer)
+RETURNS void
+LANGUAGE sql VOLATILE
+AS $$
+    -- Called by associate_image after the stages and before the cleanup: the forked pairs are
+    -- still in temprunningcatalog (assoc_type 2, runcat = the replaced runcat, new_runcat = the
+    -- child), and each child's type 6 links are the parent's history.
+    INSERT INTO association_log (image, candidates, one_to_one, one_to_many, many_to_one,
+                                 many_to_many_pruned, new_sources, new_transient_candidates)
+    VALUES (p_image, p_candidates, p_one_to_one, p_one_to_many, p_many_to_one,
+            p_many_to_many_pruned, p_new_sources, p_new_transient_candidates)
+    -- an image without blind extractions can be associated again (all counts 0)
+    ON CONFLICT (image) DO UPDATE
+    SET candidates = excluded.candidates, one_to_one = excluded.one_to_one,
+        one_to_many = excluded.one_to_many, many_to_one = excluded.many_to_one,
+        many_to_many_pruned = excluded.many_to_many_pruned, new_sources = excluded.new_sources,
+        new_transient_candidates = excluded.new_transient_candidates;
+
+    INSERT INTO fork_log (runcat, parent_runcat, image, xtrsrc, parent_f_datapoints, parent_avg_f_int)
+    SELECT t.new_runcat, t.runcat, p_image, t.xtrsrc,
+           count(*) FILTER (WHERE i.band = t.band AND i.stokes = t.stokes),
+           avg(x.f_int) FILTER (WHERE i.band = t.band AND i.stokes = t.stokes)
+    FROM temprunningcatalog t
+    LEFT JOIN assocxtrsource a ON a.runcat = t.new_runcat AND a.type = 6
+    LEFT JOIN extractedsource x ON x.id = a.xtrsrc
+    LEFT JOIN image i ON i.id = x.image
+    WHERE t.image = p_image AND t.assoc_type = 2 AND t.new_runcat IS NOT NULL
+    GROUP BY t.new_runcat, t.runcat, t.xtrsrc, t.band, t.stokes;
+$$;
+COMMENT ON FUNCTION assoc_record_events(integer, integer, integer, integer, integer, integer, integer, integer) IS
+    'Record the counts of an image''s association and its forks (association_log, fork_log).';
+
+-- ---------------------------------------------------------------------------------------
+-- Suspect transients: flux splits at forks
+
+CREATE OR REPLACE FUNCTION suspect_transients_of(p_dataset integer,
+                                                 p_tolerance double precision DEFAULT 0.3)
+RETURNS TABLE (runcat integer, fork_image integer, parent_runcat integer, base_xtrsrc bigint,
+               children integer, parent_avg_f_int double precision, base_f_int double precision,
+               children_f_int double precision, split_ratio double precision,
+               step_ratio double precision, newsource integer)
+LANGUAGE sql STABLE
+AS $$
+    -- A fork is a flux split when a runcat with mean f_int m > 0 (in the fork image's band and
+    -- Stokes) forked into n >= 2 lightcurves whose base-point fluxes b_i add up to m within the
+    -- tolerance: |sum(b_i)/m - 1| <= p_tolerance. One source was resolved into components,
+    -- each with a share of its flux (about half for n = 2), so every lightcurve through a base
+    -- point steps from m to b_i (step_ratio ~ 1/n) at the fork, and back up if the components
+    -- blend again: steps of the association, not of the sky. Every current lightcurve holding
+    -- such a base point (the child itself or, after later forks, its descendants) is listed,
+    -- once per split, with its newsource id when it is also a transient candidate.
+    WITH forks AS (
+        SELECT f.image, f.parent_runcat, f.xtrsrc, f.parent_avg_f_int, x.f_int,
+               count(*) OVER w AS children, sum(x.f_int) OVER w AS children_f_int
+        FROM image i
+        JOIN fork_log f ON f.image = i.id
+        JOIN extractedsource x ON x.id = f.xtrsrc
+        WHERE i.dataset = p_dataset
+        WINDOW w AS (PARTITION BY f.image, f.parent_runcat)
+    ), splits AS (
+        SELECT * FROM forks
+        WHERE children >= 2 AND parent_avg_f_int > 0.0
+          AND abs(children_f_int / parent_avg_f_int - 1.0) <= p_tolerance
+    )
+    SELECT a.runcat, s.image, s.parent_runcat, s.xtrsrc, s.children::integer,
+           s.parent_avg_f_int, s.f_int, s.children_f_int,
+           s.children_f_int / s.parent_avg_f_int, s.f_int / s.parent_avg_f_int, ns.id
+    FROM splits s
+    JOIN assocxtrsource a ON a.xtrsrc = s.xtrsrc
+    LEFT JOIN newsource ns ON ns.runcat = a.runcat
+    ORDER BY a.runcat, s.image, s.xtrsrc
+$$;
+COMMENT ON FUNCTION suspect_transients_of(integer, double precision) IS
+    'Lightcurves of the dataset whose flux steps at a fork that split one source''s flux among its '
+    'children (children''s base-point f_int summing to the parent''s mean within the tolerance, '
+    'a fraction): false-transient candidates. Fluxes in Jy.';
+
+CREATE OR REPLACE VIEW suspect_transients AS
+SELECT d.id AS dataset, s.*
+FROM dataset d
+CROSS JOIN LATERAL suspect_transients_of(d.id) s;
+COMMENT ON VIEW suspect_transients IS 'suspect_transients_of(dataset, 0.3) for every dataset.';
+
+-- ---------------------------------------------------------------------------------------
+-- Dataset statistics
+
+CREATE OR REPLACE VIEW dataset_statistics AS
+SELECT d.id AS dataset,
+       made.n AS measurements_made,
+       counted.links AS measurements_counted,
+       counted.links::double precision / nullif(made.n, 0) - 1.0 AS overcounting_fraction,
+       counted.lightcurves,
+       events.images_associated,
+       events.one_to_many AS one_to_many_events,
+       events.many_to_one AS many_to_one_events,
+       events.many_to_many_pruned AS many_to_many_events,
+       candidates.n AS transient_candidates,
+       suspects.n AS suspect_transients
+FROM dataset d
+CROSS JOIN LATERAL (
+    SELECT count(*) AS n FROM image i JOIN extractedsource x ON x.image = i.id
+    WHERE i.dataset = d.id) made
+CROSS JOIN LATERAL (
+    SELECT count(DISTINCT rc.id) AS lightcurves, count(a.runcat) AS links
+    FROM runningcatalog rc LEFT JOIN assocxtrsource a ON a.runcat = rc.id
+    WHERE rc.dataset = d.id) counted
+CROSS JOIN LATERAL (
+    SELECT count(*) AS images_associated,
+           coalesce(sum(l.one_to_many), 0) AS one_to_many,
+           coalesce(sum(l.many_to_one), 0) AS many_to_one,
+           coalesce(sum(l.many_to_many_pruned), 0) AS many_to_many_pruned
+    FROM image i JOIN association_log l ON l.image = i.id
+    WHERE i.dataset = d.id) events
+CROSS JOIN LATERAL (
+    SELECT count(*) AS n FROM runningcatalog rc JOIN newsource ns ON ns.runcat = rc.id
+    WHERE rc.dataset = d.id) candidates
+CROSS JOIN LATERAL (
+    SELECT count(DISTINCT s.runcat) AS n FROM suspect_transients_of(d.id) s) suspects;
+COMMENT ON VIEW dataset_statistics IS 'Per dataset: measurements_made (extractions of its images, '
+    'blind and forced), measurements_counted (links of all its lightcurves), overcounting_fraction '
+    '= counted/made - 1 (0 when no measurement is shared), lightcurves, images_associated, '
+    'one_to_many_events (runcats forked), many_to_one_events (extractions appended to several '
+    'runcats in one image), many_to_many_events (candidate pairs pruned), transient_candidates '
+    '(newsource rows) and suspect_transients (lightcurves listed by suspect_transients).';

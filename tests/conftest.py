@@ -1,0 +1,104 @@
+"""Test fixtures: each test gets a fresh database cloned from a migrated template.
+
+pytest-postgresql's no-process fixture talks to the running server (its process fixture needs
+initdb, which refuses to run as root). Host, port and user come from the usual libpq
+environment variables (PGHOST, PGPORT, PGUSER), defaulting to the local socket and the OS user.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+
+import psycopg2
+import pytest
+from pytest_postgresql import factories
+
+import tkpdb
+
+
+def _dsn(host: str, port: int | str, user: str, dbname: str, password: str | None = None) -> str:
+    parts = [f"host={host}", f"port={port}", f"user={user}", f"dbname={dbname}"]
+    if password:
+        parts.append(f"password={password}")
+    return " ".join(parts)
+
+
+def _migrate(host: str, port: int | str, user: str, dbname: str, password: str | None = None,
+             **_: object) -> None:
+    """Loader of the template database: run every migration."""
+    tkpdb.upgrade(_dsn(host, port, user, dbname, password))
+
+
+_HOST = os.environ.get("PGHOST", "/var/run/postgresql")
+_PORT = int(os.environ.get("PGPORT", "5432"))
+_USER = os.environ.get("PGUSER", getpass.getuser())
+_PASSWORD = os.environ.get("PGPASSWORD")
+
+# Test databases carry the pid of the pytest process that made them, so that concurrent runs
+# never collide and a run that was killed (leaving its template behind) is cleaned up later.
+_PREFIX = "tkpdb_test_"
+_DBNAME = f"{_PREFIX}{os.getpid()}"
+
+
+def _drop_orphans() -> None:
+    """Drop test databases left behind by pytest processes that no longer run."""
+    conn = psycopg2.connect(_dsn(_HOST, _PORT, _USER, "postgres", _PASSWORD))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                    (_PREFIX.replace("_", r"\_") + "%",))
+        for (name,) in cur.fetchall():
+            match = re.match(rf"{_PREFIX}(\d+)", name)
+            if match and not os.path.exists(f"/proc/{match.group(1)}"):
+                cur.execute(f'ALTER DATABASE "{name}" IS_TEMPLATE false')
+                cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    conn.close()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _drop_orphans()
+
+
+postgresql_noproc = factories.postgresql_noproc(
+    host=_HOST, port=_PORT, user=_USER, password=_PASSWORD, dbname=_DBNAME, load=[_migrate],
+)
+postgresql = factories.postgresql("postgresql_noproc")
+
+
+@pytest.fixture
+def dsn(postgresql) -> str:
+    """DSN of a fresh, migrated database for this test."""
+    info = postgresql.info
+    return _dsn(info.host, info.port, info.user, info.dbname, info.password)
+
+
+@pytest.fixture
+def conn(dsn):
+    """A tkpdb (psycopg2) connection to the test's database."""
+    connection = tkpdb.connect(dsn)
+    yield connection
+    connection.close()
+    assert_integrity(dsn)
+
+
+def assert_integrity(dsn: str) -> None:
+    """Every engine-kept reference points at a row (sql/02_images.sql, check_integrity)."""
+    with tkpdb.connect(dsn) as check, check.cursor() as cur:
+        cur.execute("SELECT reference, dangling FROM check_integrity() WHERE dangling > 0")
+        dangling = cur.fetchall()
+    check.close()
+    assert not dangling, f"dangling references: {dangling}"
+
+
+@pytest.fixture
+def empty_dsn(postgresql_noproc):
+    """DSN of a fresh database with no schema at all (for migration tests)."""
+    from pytest_postgresql.janitor import DatabaseJanitor
+
+    p = postgresql_noproc
+    name = f"{_DBNAME}_empty"
+    with DatabaseJanitor(user=p.user, host=p.host, port=p.port, dbname=name,
+                         password=p.password):
+        yield _dsn(p.host, p.port, p.user, name, p.password)
