@@ -7,9 +7,10 @@
 --
 -- Referential integrity: the small tables (dataset, frequencyband, skyregion, image, monitor,
 -- newsource, rejection) use foreign keys. The high-volume tables written by association
--- (extractedsource.image, runningcatalog.xtrsrc, runningcatalog_flux, assocxtrsource,
--- assocskyrgn, varmetric) do not: a foreign key costs one locking lookup per written row,
--- which was most of the time of an association. Their references are kept by the engine:
+-- (extractedsource.image, runningcatalog.xtrsrc and .dataset, runningcatalog_flux,
+-- assocxtrsource, assocskyrgn, varmetric, varmetric_band) do not: a foreign key costs one
+-- locking lookup per written row (~10 us, measured), which was most of the time of an
+-- association. Their references are kept by the engine:
 -- every write happens in the stage functions, in one transaction under the dataset lock, with
 -- ids read in that transaction; dependants are deleted explicitly (delete_dataset(), forks).
 -- check_integrity() lists any dangling reference; the test suite runs it after every scenario.
@@ -200,7 +201,7 @@ COMMENT ON COLUMN extractedsource.uncertainty_ns IS 'On-sky north-south 1-sigma 
 CREATE TABLE runningcatalog (
     id                serial PRIMARY KEY,
     xtrsrc            bigint NOT NULL UNIQUE,   -- the extraction that created it (engine-kept)
-    dataset           integer NOT NULL REFERENCES dataset (id) ON DELETE CASCADE,
+    dataset           integer NOT NULL,         -- engine-kept reference to dataset
     datapoints        integer NOT NULL,
     wm_ra             double precision NOT NULL CHECK (wm_ra >= 0 AND wm_ra < 360),
     wm_decl           double precision NOT NULL CHECK (wm_decl BETWEEN -90 AND 90),
@@ -335,6 +336,26 @@ CREATE TABLE varmetric (
     lightcurve_avg    double precision,
     lightcurve_median double precision
 );
+
+-- Incremental state of varmetric (see 92_varmetric.sql for how it is kept).
+CREATE TABLE varmetric_band (
+    runcat        integer NOT NULL,   -- engine-kept reference to runningcatalog
+    band          integer NOT NULL,
+    stokes        smallint NOT NULL,
+    n             integer NOT NULL,
+    f_int_sorted  double precision[] NOT NULL,
+    f_int_sum     double precision,
+    latest_ts     timestamp NOT NULL,
+    latest_f_int  double precision,
+    latest_freq   double precision NOT NULL,
+    latest_xtrsrc bigint NOT NULL,
+    PRIMARY KEY (runcat, band, stokes)
+);
+ALTER TABLE varmetric_band ALTER COLUMN f_int_sorted SET STORAGE EXTERNAL;
+COMMENT ON TABLE varmetric_band IS 'Incremental state of varmetric per lightcurve, band and Stokes: '
+    'n measurements, their non-NULL f_int (Jy) ascending and their sum, and the latest measurement '
+    '(time, f_int, freq_eff Hz, extraction id; ties broken as in varmetric).';
+COMMENT ON COLUMN varmetric_band.n IS 'Measurements included; equals runningcatalog_flux.f_datapoints when in step.';
 
 -- Scratch pairs of one association call. UNLOGGED (never worth WAL); every row carries the
 -- image being associated, is written and deleted inside that image's transaction, so other

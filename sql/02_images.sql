@@ -124,6 +124,7 @@ AS $$
 BEGIN
     PERFORM dataset_lock(p_dataset);
     DELETE FROM varmetric vm USING runningcatalog rc WHERE rc.dataset = p_dataset AND vm.runcat = rc.id;
+    DELETE FROM varmetric_band b USING runningcatalog rc WHERE rc.dataset = p_dataset AND b.runcat = rc.id;
     DELETE FROM assocskyrgn s USING runningcatalog rc WHERE rc.dataset = p_dataset AND s.runcat = rc.id;
     DELETE FROM assocxtrsource a USING runningcatalog rc WHERE rc.dataset = p_dataset AND a.runcat = rc.id;
     DELETE FROM runningcatalog_flux f USING runningcatalog rc WHERE rc.dataset = p_dataset AND f.runcat = rc.id;
@@ -149,6 +150,9 @@ AS $$
     SELECT 'runningcatalog.xtrsrc', count(*) FROM runningcatalog rc
     WHERE NOT EXISTS (SELECT FROM extractedsource x WHERE x.id = rc.xtrsrc)
     UNION ALL
+    SELECT 'runningcatalog.dataset', count(*) FROM runningcatalog rc
+    WHERE NOT EXISTS (SELECT FROM dataset d WHERE d.id = rc.dataset)
+    UNION ALL
     SELECT 'runningcatalog_flux.runcat', count(*) FROM runningcatalog_flux f
     WHERE NOT EXISTS (SELECT FROM runningcatalog rc WHERE rc.id = f.runcat)
     UNION ALL
@@ -172,6 +176,9 @@ AS $$
     UNION ALL
     SELECT 'varmetric.band', count(*) FROM varmetric vm
     WHERE vm.band IS NOT NULL AND NOT EXISTS (SELECT FROM frequencyband b WHERE b.id = vm.band)
+    UNION ALL
+    SELECT 'varmetric_band.runcat', count(*) FROM varmetric_band b
+    WHERE NOT EXISTS (SELECT FROM runningcatalog rc WHERE rc.id = b.runcat)
     UNION ALL
     SELECT 'temprunningcatalog (rows left between calls)', count(*) FROM temprunningcatalog;
 $$;

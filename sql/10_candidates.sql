@@ -77,7 +77,10 @@ BEGIN
            running_mean(f.f_datapoints, f.avg_weighted_f_int_sq, p.f_int ^ 2 * p.f_int_err ^ -2)
     FROM p
     CROSS JOIN LATERAL sky_shift(p.wm_ra, p.wm_decl, p.wxi / p.sum_w_ra, p.weta / p.sum_w_decl) s
-    LEFT JOIN runningcatalog_flux f ON f.runcat = p.runcat AND f.band = p.band AND f.stokes = p.stokes;
+    -- one index probe per pair (OFFSET 0: never a hash join over the whole flux table)
+    LEFT JOIN LATERAL (SELECT f.* FROM runningcatalog_flux f
+                       WHERE f.runcat = p.runcat AND f.band = p.band AND f.stokes = p.stokes
+                       OFFSET 0) f ON true;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END

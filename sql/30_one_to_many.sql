@@ -110,6 +110,8 @@ BEGIN
     WHERE t.image = p_image AND t.assoc_type = 2 AND s.runcat = t.runcat;
     DELETE FROM varmetric vm USING temprunningcatalog t
     WHERE t.image = p_image AND t.assoc_type = 2 AND vm.runcat = t.runcat;
+    DELETE FROM varmetric_band b USING temprunningcatalog t
+    WHERE t.image = p_image AND t.assoc_type = 2 AND b.runcat = t.runcat;
     DELETE FROM runningcatalog rc USING temprunningcatalog t
     WHERE t.image = p_image AND t.assoc_type = 2 AND rc.id = t.runcat;
 

@@ -31,7 +31,11 @@ BEGIN
                                                        > 0.5 * runcat_anchor_margin()
                            THEN t.wm_decl ELSE rc.anchor_decl END
     FROM temprunningcatalog t
-    WHERE t.image = p_image AND t.assoc_type = 3 AND NOT t.inactive AND rc.id = t.runcat;
+    WHERE t.image = p_image AND t.assoc_type = 3 AND NOT t.inactive AND rc.id = t.runcat
+      -- the runcats to update, as an array: an index scan reads exactly those, whatever join
+      -- the planner picks (a hash join would otherwise read the whole catalogue)
+      AND rc.id = ANY (ARRAY(SELECT runcat FROM temprunningcatalog
+                             WHERE image = p_image AND assoc_type = 3 AND NOT inactive));
 
     PERFORM assoc_store_flux(p_image, 3);
 

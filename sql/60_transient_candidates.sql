@@ -30,13 +30,19 @@ DECLARE
 BEGIN
     WITH this AS (
         SELECT id, band, stokes, taustart_ts FROM image WHERE id = p_image
-    ), fresh AS (
-        SELECT a.runcat, x.id AS xtrsrc, x.f_peak
+    ), fresh AS MATERIALIZED (
+        -- the new sources of the image with their sky regions, driven from the image's
+        -- extractions, each link and region read by index (OFFSET 0 keeps every probe a probe
+        -- whatever the statistics say: a hash join would read the whole link table)
+        SELECT a.runcat, x.id AS xtrsrc, x.f_peak, s.skyrgn
         FROM extractedsource x
-        JOIN assocxtrsource a ON a.xtrsrc = x.id AND a.type = 4
+        CROSS JOIN LATERAL (SELECT a.runcat FROM assocxtrsource a
+                            WHERE a.xtrsrc = x.id AND a.type = 4 OFFSET 0) a
+        CROSS JOIN LATERAL (SELECT s.skyrgn FROM assocskyrgn s
+                            WHERE s.runcat = a.runcat OFFSET 0) s
         WHERE x.image = p_image AND x.extract_type = 0
     ), regions AS (
-        SELECT DISTINCT s.skyrgn FROM fresh JOIN assocskyrgn s ON s.runcat = fresh.runcat
+        SELECT DISTINCT skyrgn FROM fresh
     ), limits AS (
         SELECT r.skyrgn, p.id AS image, p.taustart_ts,
                p.rms_min * (p.detection_thresh + p_sigma_margin) AS low,
@@ -56,14 +62,12 @@ BEGIN
     ), best_low AS (
         SELECT DISTINCT ON (f.runcat) f.runcat, f.xtrsrc, f.f_peak, l.image, l.low
         FROM fresh f
-        JOIN assocskyrgn s ON s.runcat = f.runcat
-        JOIN region_low l ON l.skyrgn = s.skyrgn
+        JOIN region_low l ON l.skyrgn = f.skyrgn
         ORDER BY f.runcat, l.low, l.taustart_ts DESC, l.image DESC
     ), best_high AS (
         SELECT DISTINCT ON (f.runcat) f.runcat, h.image, h.high
         FROM fresh f
-        JOIN assocskyrgn s ON s.runcat = f.runcat
-        JOIN region_high h ON h.skyrgn = s.skyrgn
+        JOIN region_high h ON h.skyrgn = f.skyrgn
         ORDER BY f.runcat, h.high, h.taustart_ts DESC, h.image DESC
     )
     INSERT INTO newsource (runcat, trigger_xtrsrc, previous_limits_image, newsource_type)

@@ -59,28 +59,10 @@
 -- without compression), one array rewrite (dead TOAST chunks for autovacuum) per touched
 -- runcat per image, and this extra table to keep in step (n = f_datapoints is checked on
 -- every touch and repaired from the lightcurve when it is not).
--- varmetric_band.runcat keeps a foreign key (ON DELETE CASCADE): a row is inserted once per
--- runcat and band and then only updated (an update that keeps the key checks nothing), and
--- the cascade removes the state of a forked or deleted runcat with it.
-
-CREATE TABLE varmetric_band (
-    runcat        integer NOT NULL REFERENCES runningcatalog (id) ON DELETE CASCADE,
-    band          integer NOT NULL,
-    stokes        smallint NOT NULL,
-    n             integer NOT NULL,
-    f_int_sorted  double precision[] NOT NULL,
-    f_int_sum     double precision,
-    latest_ts     timestamp NOT NULL,
-    latest_f_int  double precision,
-    latest_freq   double precision NOT NULL,
-    latest_xtrsrc bigint NOT NULL,
-    PRIMARY KEY (runcat, band, stokes)
-);
-ALTER TABLE varmetric_band ALTER COLUMN f_int_sorted SET STORAGE EXTERNAL;
-COMMENT ON TABLE varmetric_band IS 'Incremental state of varmetric per lightcurve, band and Stokes: '
-    'n measurements, their non-NULL f_int (Jy) ascending and their sum, and the latest measurement '
-    '(time, f_int, freq_eff Hz, extraction id; ties broken as in varmetric).';
-COMMENT ON COLUMN varmetric_band.n IS 'Measurements included; equals runningcatalog_flux.f_datapoints when in step.';
+-- The table varmetric_band is created with the others in 01_schema.sql. Its runcat is an
+-- engine-kept reference (no foreign key: the check cost ~10 us per new lightcurve, as much as
+-- writing its row): forks (30_one_to_many.sql) and delete_dataset() delete the state with the
+-- runcat, and check_integrity() watches it.
 
 CREATE OR REPLACE FUNCTION assoc_update_varmetric(p_image integer)
 RETURNS integer
@@ -100,19 +82,26 @@ BEGIN
                count(*) OVER (PARTITION BY a.runcat) AS k
         FROM image i
         JOIN extractedsource x ON x.image = i.id
-        JOIN assocxtrsource a ON a.xtrsrc = x.id
+        CROSS JOIN LATERAL (SELECT a.runcat FROM assocxtrsource a WHERE a.xtrsrc = x.id OFFSET 0) a
         WHERE i.id = p_image
     ), state AS MATERIALIZED (
-        SELECT l.*, b.n, f.f_datapoints,
+        -- every lookup an index probe per link (LATERAL ... OFFSET 0): a hash join or a
+        -- hashed sub-plan would read whole tables, growing with the catalogue
+        SELECT l.*, b.n, b.tid, f.f_datapoints,
                (l.k = 1 AND b.n = f.f_datapoints - 1) AS one_more,
-               EXISTS (SELECT FROM varmetric_band s WHERE s.runcat = l.runcat) AS seen,
+               seen.hit IS NOT NULL AS seen,
                (l.taustart_ts, coalesce(l.f_int, '-infinity'), l.freq_eff, l.xtrsrc)
                > (b.latest_ts, coalesce(b.latest_f_int, '-infinity'), b.latest_freq, b.latest_xtrsrc)
                AS newer
         FROM links l
-        LEFT JOIN varmetric_band b ON b.runcat = l.runcat AND b.band = l.band AND b.stokes = l.stokes
-        LEFT JOIN runningcatalog_flux f
-               ON f.runcat = l.runcat AND f.band = l.band AND f.stokes = l.stokes
+        LEFT JOIN LATERAL (SELECT b.ctid AS tid, b.* FROM varmetric_band b
+                           WHERE b.runcat = l.runcat AND b.band = l.band AND b.stokes = l.stokes
+                           OFFSET 0) b ON true
+        LEFT JOIN LATERAL (SELECT f.f_datapoints FROM runningcatalog_flux f
+                           WHERE f.runcat = l.runcat AND f.band = l.band AND f.stokes = l.stokes
+                           OFFSET 0) f ON true
+        LEFT JOIN LATERAL (SELECT true AS hit FROM varmetric_band s
+                           WHERE s.runcat = l.runcat LIMIT 1) seen ON true
     ), incremental AS (
         UPDATE varmetric_band b
         SET n = b.n + 1,
@@ -130,6 +119,9 @@ BEGIN
         FROM state s
         WHERE s.one_more
           AND b.runcat = s.runcat AND b.band = s.band AND b.stokes = s.stokes
+          -- the rows to update by their tuple ids, read in this statement: a TID scan touches
+          -- exactly those rows whatever join the planner picks
+          AND b.ctid = ANY (ARRAY(SELECT tid FROM state WHERE one_more))
     ), rebuild AS (
         SELECT runcat, CASE WHEN seen THEN band END AS band, CASE WHEN seen THEN stokes END AS stokes
         FROM state
@@ -144,8 +136,10 @@ BEGIN
         -- either new, band NULL: every band, or seen, one row per band to rebuild); a
         -- correlated probe of the rebuild set per point would be quadratic in new runcats
         FROM (SELECT DISTINCT runcat, band, stokes FROM rebuild) r
-        JOIN assocxtrsource a ON a.runcat = r.runcat
-        JOIN extractedsource x ON x.id = a.xtrsrc
+        CROSS JOIN LATERAL (SELECT a.runcat, a.xtrsrc FROM assocxtrsource a
+                            WHERE a.runcat = r.runcat OFFSET 0) a
+        CROSS JOIN LATERAL (SELECT x.image, x.f_int FROM extractedsource x
+                            WHERE x.id = a.xtrsrc OFFSET 0) x
         JOIN image i ON i.id = x.image
         WHERE r.band IS NULL OR (r.band = i.band AND r.stokes = i.stokes)
     )
@@ -168,13 +162,13 @@ BEGIN
     WITH touched AS MATERIALIZED (
         SELECT DISTINCT a.runcat
         FROM extractedsource x
-        JOIN assocxtrsource a ON a.xtrsrc = x.id
+        CROSS JOIN LATERAL (SELECT a.runcat FROM assocxtrsource a WHERE a.xtrsrc = x.id OFFSET 0) a
         WHERE x.image = p_image
     ), latest AS (
         SELECT DISTINCT ON (b.runcat) b.runcat, b.band, b.latest_xtrsrc, b.f_int_sum,
                b.f_int_sorted AS v, cardinality(b.f_int_sorted) AS m
         FROM touched t
-        JOIN varmetric_band b ON b.runcat = t.runcat
+        CROSS JOIN LATERAL (SELECT * FROM varmetric_band b WHERE b.runcat = t.runcat OFFSET 0) b
         ORDER BY b.runcat, b.latest_ts DESC, b.latest_f_int DESC NULLS LAST, b.latest_freq DESC,
                  b.latest_xtrsrc DESC
     )
@@ -186,7 +180,8 @@ BEGIN
            CASE WHEN l.m % 2 = 1 THEN l.v[(l.m + 1) / 2]
                 ELSE (l.v[l.m / 2] + l.v[l.m / 2 + 1]) / 2.0 END
     FROM latest l
-    JOIN assocxtrsource a ON a.runcat = l.runcat AND a.xtrsrc = l.latest_xtrsrc
+    CROSS JOIN LATERAL (SELECT a.v_int, a.eta_int FROM assocxtrsource a
+                        WHERE a.runcat = l.runcat AND a.xtrsrc = l.latest_xtrsrc OFFSET 0) a
     LEFT JOIN LATERAL (
         SELECT ns.id, tx.f_peak / nullif(pi.rms_max, 0.0) AS sigma_rms_max,
                tx.f_peak / nullif(pi.rms_min, 0.0) AS sigma_rms_min

@@ -14,7 +14,7 @@ branch_labels = None
 depends_on = None
 
 TABLES = [
-    "temprunningcatalog", "varmetric", "newsource", "assocskyrgn", "assocxtrsource",
+    "temprunningcatalog", "varmetric_band", "varmetric", "newsource", "assocskyrgn", "assocxtrsource",
     "runningcatalog_flux", "monitor", "runningcatalog", "extractedsource", "rejection", "image",
     "skyregion", "frequencyband", "dataset", "rejectreason", "version",
 ]

@@ -35,7 +35,7 @@ VIEWS: list[str] = [
 ]
 # Tables created by FILES (dropped on downgrade, after the views).
 TABLES: list[str] = [
-    "varmetric_band", "association_log", "fork_log",
+    "association_log", "fork_log",
 ]
 
 
