@@ -18,6 +18,7 @@ CREATE OR REPLACE FUNCTION assoc_candidates(p_image integer, p_deruiter_radius d
                                             p_beamwidths_limit double precision)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
 DECLARE
     n integer;

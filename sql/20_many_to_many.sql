@@ -19,6 +19,7 @@
 CREATE OR REPLACE FUNCTION assoc_prune_many_to_many(p_image integer)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
 DECLARE
     n integer;

@@ -14,6 +14,7 @@
 CREATE OR REPLACE FUNCTION assoc_one_to_many(p_image integer)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
 DECLARE
     n_forked integer;

@@ -11,6 +11,7 @@
 CREATE OR REPLACE FUNCTION assoc_one_to_one(p_image integer,
                                             OUT one_to_one integer, OUT many_to_one integer)
 LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
 BEGIN
     -- the pairs still active and not forked in stage 3 (assoc_type keeps its default, 3)
@@ -31,11 +32,7 @@ BEGIN
                                                        > 0.5 * runcat_anchor_margin()
                            THEN t.wm_decl ELSE rc.anchor_decl END
     FROM temprunningcatalog t
-    WHERE t.image = p_image AND t.assoc_type = 3 AND NOT t.inactive AND rc.id = t.runcat
-      -- the runcats to update, as an array: an index scan reads exactly those, whatever join
-      -- the planner picks (a hash join would otherwise read the whole catalogue)
-      AND rc.id = ANY (ARRAY(SELECT runcat FROM temprunningcatalog
-                             WHERE image = p_image AND assoc_type = 3 AND NOT inactive));
+    WHERE t.image = p_image AND t.assoc_type = 3 AND NOT t.inactive AND rc.id = t.runcat;
 
     PERFORM assoc_store_flux(p_image, 3);
 

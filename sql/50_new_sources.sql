@@ -10,6 +10,7 @@
 CREATE OR REPLACE FUNCTION assoc_new_sources(p_image integer)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
 DECLARE
     n integer;

@@ -24,6 +24,7 @@ CREATE OR REPLACE FUNCTION assoc_transient_candidates(p_image integer,
                                                       p_sigma_margin double precision)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
 DECLARE
     n integer;

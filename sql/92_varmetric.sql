@@ -67,6 +67,7 @@
 CREATE OR REPLACE FUNCTION assoc_update_varmetric(p_image integer)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
 DECLARE
     n_rows integer;
@@ -117,11 +118,8 @@ BEGIN
             latest_freq = CASE WHEN s.newer THEN s.freq_eff ELSE b.latest_freq END,
             latest_xtrsrc = CASE WHEN s.newer THEN s.xtrsrc ELSE b.latest_xtrsrc END
         FROM state s
-        WHERE s.one_more
-          AND b.runcat = s.runcat AND b.band = s.band AND b.stokes = s.stokes
-          -- the rows to update by their tuple ids, read in this statement: a TID scan touches
-          -- exactly those rows whatever join the planner picks
-          AND b.ctid = ANY (ARRAY(SELECT tid FROM state WHERE one_more))
+        -- the rows to update by the tuple ids read in this statement: one TID probe each
+        WHERE s.one_more AND b.ctid = s.tid
     ), rebuild AS (
         SELECT runcat, CASE WHEN seen THEN band END AS band, CASE WHEN seen THEN stokes END AS stokes
         FROM state

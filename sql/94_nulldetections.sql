@@ -45,6 +45,7 @@ COMMENT ON FUNCTION get_nulldetections(integer, integer) IS
 
 CREATE OR REPLACE FUNCTION associate_nulldetections(p_image integer, OUT forced_fits integer)
 LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 SET plan_cache_mode = force_custom_plan
 AS $$
 -- Link the image's null-detection forced fits (extract_type 1) to their runcats (type 7).

@@ -67,6 +67,7 @@ COMMENT ON FUNCTION get_monitor_entries(integer) IS
 CREATE OR REPLACE FUNCTION associate_monitored(p_image integer,
                                                OUT first_fits integer, OUT later_fits integer)
 LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 SET plan_cache_mode = force_custom_plan
 AS $$
 -- Link the image's monitoring forced fits (extract_type 2) to their monitored runcats: type 9
