@@ -335,7 +335,7 @@ CREATE TABLE varmetric (
     lightcurve_max    double precision,
     lightcurve_avg    double precision,
     lightcurve_median double precision
-);
+) WITH (fillfactor = 60);   -- room on the page for HOT updates (each image rewrites the rows it touches)
 
 -- Incremental state of varmetric (see 92_varmetric.sql for how it is kept).
 CREATE TABLE varmetric_band (
@@ -350,7 +350,7 @@ CREATE TABLE varmetric_band (
     latest_freq   double precision NOT NULL,
     latest_xtrsrc bigint NOT NULL,
     PRIMARY KEY (runcat, band, stokes)
-);
+) WITH (fillfactor = 60);   -- as varmetric
 ALTER TABLE varmetric_band ALTER COLUMN f_int_sorted SET STORAGE EXTERNAL;
 COMMENT ON TABLE varmetric_band IS 'Incremental state of varmetric per lightcurve, band and Stokes: '
     'n measurements, their non-NULL f_int (Jy) ascending and their sum, and the latest measurement '
