@@ -259,7 +259,8 @@ def plots(res: Results, directory: Path) -> list[str]:
     return names
 
 
-def report(conn, cfg: Config, res: Results, out: Path, plot_dir: Path, quick: bool, seconds: float) -> None:
+def report(conn, cfg: Config, res: Results, out: Path, plot_dir: Path, quick: bool, seconds: float,
+           argv: list[str]) -> None:
     med = {n: statistics.median(v) for n, v in res.w1.items()}
     w1_rate = res.w1_sources_per_image / med["tkpdb"]
     sizes = sorted(res.w2)
@@ -282,7 +283,7 @@ def report(conn, cfg: Config, res: Results, out: Path, plot_dir: Path, quick: bo
         "# Benchmark results", "",
         f"Run of {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit}, "
         f"{'quick' if quick else 'full'} mode, {seconds / 60:.0f} minutes. "
-        "Command: `.venv/bin/python scripts/benchmark.py" + (" --quick" if quick else "") + "`.", "",
+        "Command: `.venv/bin/python scripts/benchmark.py" + "".join(" " + a for a in argv) + "`.", "",
         "## Machine", "", *machine(conn), "",
         "## Targets", "", "| measure | result | target | met |", "|---|---:|---:|---|",
         *[f"| {a} | {b} | {c} | {'yes' if d else 'no'} |" for a, b, c, d in rows], "",
@@ -347,7 +348,7 @@ def main(argv: list[str] | None = None) -> None:
     run_w1(conn, cfg, res)
     run_w3(conn, cfg, res)
     report(conn, cfg, res, args.out, args.plots or args.out.parent / "plots", args.quick,
-           time.perf_counter() - t0)
+           time.perf_counter() - t0, sys.argv[1:] if argv is None else argv)
     conn.close()
 
 
