@@ -48,7 +48,9 @@ BEGIN
                x.f_int ^ 2 * x.f_int_err ^ -2
         FROM new_rc rc
         CROSS JOIN img
-        JOIN extractedsource x ON x.id = rc.xtrsrc
+        -- one primary-key probe per new runcat (OFFSET 0: never a hash join that would read
+        -- every extraction of the database when the estimate of new_rc is large)
+        CROSS JOIN LATERAL (SELECT x.* FROM extractedsource x WHERE x.id = rc.xtrsrc OFFSET 0) x
     ), assoc AS (
         INSERT INTO assocxtrsource (runcat, xtrsrc, type, distance_arcsec, r,
                                     v_int, eta_int, f_datapoints, v_peak, eta_peak)

@@ -60,24 +60,30 @@ BEGIN
     ), region_high AS (
         SELECT DISTINCT ON (skyrgn) skyrgn, image, high, taustart_ts
         FROM limits ORDER BY skyrgn, high, taustart_ts DESC, image DESC
-    ), best_low AS (
-        SELECT DISTINCT ON (f.runcat) f.runcat, f.xtrsrc, f.f_peak, l.image, l.low
+    ), region_limits AS (
+        -- one row per sky region (a handful): both limits with their images
+        SELECT l.skyrgn, l.image AS low_image, l.low, l.taustart_ts AS low_ts,
+               h.image AS high_image, h.high, h.taustart_ts AS high_ts
+        FROM region_low l JOIN region_high h USING (skyrgn)
+    ), best AS (
+        -- per new source, over its sky regions, the strongest of each limit in one grouping
+        -- (joining two per-source sets instead would be quadratic under a nested loop, which
+        -- the planner picks when it believes the image has one row)
+        SELECT f.runcat, min(f.xtrsrc) AS xtrsrc, min(f.f_peak) AS f_peak,
+               min(r.low) AS low,
+               (array_agg(r.low_image ORDER BY r.low, r.low_ts DESC, r.low_image DESC))[1] AS low_image,
+               min(r.high) AS high,
+               (array_agg(r.high_image ORDER BY r.high, r.high_ts DESC, r.high_image DESC))[1] AS high_image
         FROM fresh f
-        JOIN region_low l ON l.skyrgn = f.skyrgn
-        ORDER BY f.runcat, l.low, l.taustart_ts DESC, l.image DESC
-    ), best_high AS (
-        SELECT DISTINCT ON (f.runcat) f.runcat, h.image, h.high
-        FROM fresh f
-        JOIN region_high h ON h.skyrgn = f.skyrgn
-        ORDER BY f.runcat, h.high, h.taustart_ts DESC, h.image DESC
+        JOIN region_limits r ON r.skyrgn = f.skyrgn
+        GROUP BY f.runcat
     )
     INSERT INTO newsource (runcat, trigger_xtrsrc, previous_limits_image, newsource_type)
-    SELECT l.runcat, l.xtrsrc,
-           CASE WHEN l.f_peak > h.high THEN h.image ELSE l.image END,
-           CASE WHEN l.f_peak > h.high THEN 1 ELSE 0 END
-    FROM best_low l
-    JOIN best_high h USING (runcat)
-    WHERE l.f_peak > l.low;
+    SELECT runcat, xtrsrc,
+           CASE WHEN f_peak > high THEN high_image ELSE low_image END,
+           CASE WHEN f_peak > high THEN 1 ELSE 0 END
+    FROM best
+    WHERE f_peak > low;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END
