@@ -2,12 +2,14 @@
 """The tkpdb benchmark: W1 survey, W2 catalogue size, W3 history, against the write floor
 and an in-memory (VAST-style) baseline measured in the same run on the same data.
 
-    .venv/bin/python scripts/benchmark.py            # full run (about 30 minutes), docs/benchmarks.md
+    .venv/bin/python scripts/benchmark.py            # full run (about 35 minutes), docs/benchmarks.md
     .venv/bin/python scripts/benchmark.py --quick    # a couple of minutes
 
 Every image is one transaction: load (binary COPY) + associate + commit, timed end to end from
 the driver. The benchmark database (default ``dbname=tkpdb_bench``) is dropped and re-created
-at the start. Results: a Markdown report and PNG plots (``--out``, ``--plots``).
+at the start, and so is ``<dbname>_ref``, where the write floor and the in-memory baseline
+run. Results: a Markdown report and PNG plots (``--out``, ``--plots``); a hand-written
+analysis beside the report (``benchmarks-analysis.md`` for ``benchmarks.md``) is appended to it.
 """
 
 from __future__ import annotations
