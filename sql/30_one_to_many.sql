@@ -6,7 +6,7 @@
 --         (temprunningcatalog.new_runcat, assoc_type = 2); its flux rows (every band and Stokes
 --         of the old runcat, the image's band updated); its lightcurve (type 6 copies of the old
 --         runcat's links, then the type 2 base point); copies of assocskyrgn, newsource and
---         varmetric; finally deletes the old runcat and its dependants
+--         varmetric; finally deletes the old runcat and its dependants, varmetric_band included
 --         (extractedsource.ff_runcat and monitor.runcat pointing at it become NULL).
 -- Invariant: a fork loses no history: every new runcat carries the old runcat's full lightcurve
 --            and the flux statistics of every band, plus the one new measurement.

@@ -18,7 +18,8 @@
 -- previous_limits_image is the image giving min(high) for type 1 and min(low) for type 0;
 -- ties go to the latest image, then the highest id.
 -- The limits are computed once per sky region (not once per source), through the
--- (skyrgn, band, stokes, taustart_ts) index.
+-- (skyrgn, band, stokes, taustart_ts) index; each new source then takes the strongest of each
+-- limit over its regions in one grouping.
 
 CREATE OR REPLACE FUNCTION assoc_transient_candidates(p_image integer,
                                                       p_sigma_margin double precision)

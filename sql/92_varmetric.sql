@@ -90,7 +90,7 @@ BEGIN
         -- hashed sub-plan would read whole tables, growing with the catalogue
         SELECT l.*, b.n, b.tid, f.f_datapoints,
                (l.k = 1 AND b.n = f.f_datapoints - 1) AS one_more,
-               seen.hit IS NOT NULL AS seen,
+               (b.tid IS NOT NULL OR seen.hit) IS TRUE AS seen,
                (l.taustart_ts, coalesce(l.f_int, '-infinity'), l.freq_eff, l.xtrsrc)
                > (b.latest_ts, coalesce(b.latest_f_int, '-infinity'), b.latest_freq, b.latest_xtrsrc)
                AS newer
@@ -101,8 +101,9 @@ BEGIN
         LEFT JOIN LATERAL (SELECT f.f_datapoints FROM runningcatalog_flux f
                            WHERE f.runcat = l.runcat AND f.band = l.band AND f.stokes = l.stokes
                            OFFSET 0) f ON true
+        -- any band of the runcat has state: asked only when this band has none
         LEFT JOIN LATERAL (SELECT true AS hit FROM varmetric_band s
-                           WHERE s.runcat = l.runcat LIMIT 1) seen ON true
+                           WHERE b.tid IS NULL AND s.runcat = l.runcat LIMIT 1) seen ON true
     ), incremental AS (
         UPDATE varmetric_band b
         SET n = b.n + 1,
