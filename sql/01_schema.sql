@@ -400,3 +400,33 @@ CREATE INDEX temprunningcatalog_image ON temprunningcatalog (image, xtrsrc);
 -- on (image, runcat) let the planner probe by image alone and filter (quadratic per image).
 COMMENT ON TABLE temprunningcatalog IS 'Candidate (runcat, extraction) pairs of the association in progress, '
     'with the runcat aggregates as they would be after adding the pair. Empty between calls.';
+
+-- What each association did (written by assoc_record_events, 93_lightcurves.sql), for the
+-- dataset statistics: the final state forgets pruned pairs and the runcats forks replaced.
+CREATE TABLE association_log (
+    image                    integer PRIMARY KEY REFERENCES image (id) ON DELETE CASCADE,
+    candidates               integer NOT NULL,
+    one_to_one               integer NOT NULL,
+    one_to_many              integer NOT NULL,
+    many_to_one              integer NOT NULL,
+    many_to_many_pruned      integer NOT NULL,
+    new_sources              integer NOT NULL,
+    new_transient_candidates integer NOT NULL
+);
+COMMENT ON TABLE association_log IS 'What associate_image did to each image (its returned counts): '
+    'one_to_many = runcats forked, many_to_one = extractions appended to several runcats, '
+    'many_to_many_pruned = candidate pairs dropped.';
+
+CREATE TABLE fork_log (
+    runcat              integer PRIMARY KEY,
+    parent_runcat       integer NOT NULL,
+    image               integer NOT NULL REFERENCES image (id) ON DELETE CASCADE,
+    xtrsrc              bigint NOT NULL,
+    parent_f_datapoints integer NOT NULL,
+    parent_avg_f_int    double precision
+);
+CREATE INDEX fork_log_image ON fork_log (image, parent_runcat);
+COMMENT ON TABLE fork_log IS 'One row per lightcurve born by a one-to-many fork: the runcat it '
+    'replaced (deleted, so no foreign key; runcat ids are history here too), the image and '
+    'the base-point extraction (type 2), and the parent''s number of measurements and mean f_int '
+    '(Jy) in that image''s band and Stokes just before the fork.';

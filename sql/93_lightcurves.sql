@@ -5,7 +5,7 @@
 --         tables below.
 -- Writes: association_log (one row per associated image: the counts associate_image returns)
 --         and fork_log (one row per lightcurve born by a fork), through assoc_record_events,
---         called by associate_image before its cleanup stage.
+--         called by associate_image before its cleanup stage (both tables: 01_schema.sql).
 -- Invariant: the logs only grow with association; they hold what the final state forgets
 --            (pruned many-to-many pairs, which runcat a fork replaced and the parent's mean
 --            flux at that moment). Deleting an image deletes its log rows (foreign key).
@@ -70,33 +70,7 @@ COMMENT ON FUNCTION lightcurve_heritage_points(integer) IS
 -- ---------------------------------------------------------------------------------------
 -- Association log
 
-CREATE TABLE association_log (
-    image                    integer PRIMARY KEY REFERENCES image (id) ON DELETE CASCADE,
-    candidates               integer NOT NULL,
-    one_to_one               integer NOT NULL,
-    one_to_many              integer NOT NULL,
-    many_to_one              integer NOT NULL,
-    many_to_many_pruned      integer NOT NULL,
-    new_sources              integer NOT NULL,
-    new_transient_candidates integer NOT NULL
-);
-COMMENT ON TABLE association_log IS 'What associate_image did to each image (its returned counts): '
-    'one_to_many = runcats forked, many_to_one = extractions appended to several runcats, '
-    'many_to_many_pruned = candidate pairs dropped.';
-
-CREATE TABLE fork_log (
-    runcat              integer PRIMARY KEY,
-    parent_runcat       integer NOT NULL,
-    image               integer NOT NULL REFERENCES image (id) ON DELETE CASCADE,
-    xtrsrc              bigint NOT NULL,
-    parent_f_datapoints integer NOT NULL,
-    parent_avg_f_int    double precision
-);
-CREATE INDEX fork_log_image ON fork_log (image, parent_runcat);
-COMMENT ON TABLE fork_log IS 'One row per lightcurve born by a one-to-many fork: the runcat it '
-    'replaced (deleted, so no foreign key; runcat ids are history here too), the image and '
-    'the base-point extraction (type 2), and the parent''s number of measurements and mean f_int '
-    '(Jy) in that image''s band and Stokes just before the fork.';
+-- The two log tables (association_log, fork_log) are created with the others in 01_schema.sql.
 
 CREATE OR REPLACE FUNCTION assoc_record_events(
     p_image integer, p_candidates integer, p_one_to_one integer, p_one_to_many integer,

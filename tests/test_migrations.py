@@ -1,6 +1,9 @@
-"""Migrations: upgrade on an empty database, downgrade to base, upgrade again."""
+"""Migrations: upgrade on an empty database, downgrade to base, upgrade again; and the upgrade
+of a database made by an older release ends in exactly the schema of a new one."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -66,3 +69,66 @@ def test_derived_columns_are_computed_by_the_database(conn):
     assert unc_ew == pytest.approx(math.hypot(3.6, 4.8) / 3600)
     assert unc_ns == pytest.approx(math.hypot(7.2, 4.8) / 3600)
     conn.rollback()
+
+
+# --- Upgrading a database of an older release --------------------------------------------
+
+SNAPSHOT_0003 = Path(__file__).parent / "data" / "schema_0003.sql"
+
+# The catalogue of the public schema, object by object, without oids or column positions
+# (a column added by ALTER TABLE comes last, one created by 01_schema.sql where it stands).
+_OURS = "NOT EXISTS (SELECT FROM pg_depend e WHERE e.objid = {oid} AND e.deptype = 'e')"
+CATALOGUE = {
+    "relations": f"""
+        SELECT c.relname, c.relkind, c.relpersistence, c.reloptions::text, c.relacl::text
+        FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND {_OURS.format(oid="c.oid")}""",
+    "columns": """
+        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+               a.attgenerated, pg_get_expr(d.adbin, d.adrelid), a.attstorage
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'v', 'p')
+          AND a.attnum > 0 AND NOT a.attisdropped""",
+    "indexes": """
+        SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i
+        JOIN pg_class c ON c.oid = i.indrelid WHERE c.relnamespace = 'public'::regnamespace""",
+    "constraints": """
+        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE connamespace = 'public'::regnamespace AND conrelid <> 0""",
+    "triggers": """
+        SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid) FROM pg_trigger
+        WHERE NOT tgisinternal""",
+    "functions": f"""
+        SELECT p.oid::regprocedure::text, pg_get_functiondef(p.oid), p.proacl::text FROM pg_proc p
+        WHERE p.pronamespace = 'public'::regnamespace AND p.prokind IN ('f', 'p')
+          AND {_OURS.format(oid="p.oid")}""",
+    "views": """
+        SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'v'""",
+    "comments": """
+        SELECT pg_describe_object(classoid, objoid, objsubid), description FROM pg_description""",
+}
+
+
+def catalogue(dsn: str) -> dict[str, list[tuple]]:
+    """Every object of the database's public schema, as sorted rows per kind."""
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        out = {}
+        for kind, sql in CATALOGUE.items():
+            cur.execute(sql)
+            out[kind] = sorted(cur.fetchall(), key=repr)
+    conn.close()
+    return out
+
+
+def test_a_database_of_revision_0003_upgrades_to_the_schema_of_a_new_one(empty_dsn, dsn):
+    conn = psycopg2.connect(empty_dsn)
+    with conn, conn.cursor() as cur:
+        cur.execute(SNAPSHOT_0003.read_text())
+    conn.close()
+    tkpdb.upgrade(empty_dsn)
+    upgraded, new = catalogue(empty_dsn), catalogue(dsn)
+    for kind in CATALOGUE:
+        only_upgraded = [row for row in upgraded[kind] if row not in new[kind]]
+        only_new = [row for row in new[kind] if row not in upgraded[kind]]
+        assert not only_upgraded and not only_new, (kind, only_upgraded, only_new)

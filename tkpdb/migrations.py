@@ -3,11 +3,31 @@
 The schema and every SQL function live in ``sql/``; the migrations in ``alembic/versions``
 install those files in order. ``upgrade`` / ``downgrade`` are what ``tkpdb db upgrade`` and
 ``tkpdb db downgrade`` call.
+
+How the schema evolves (the files in ``sql/`` always describe the *newest* schema):
+
+* ``00_sky.sql`` (pure helpers) and ``01_schema.sql`` (every table, index and constraint) are
+  installed by revision 0001; on a new database they create the newest tables at once.
+* Every later file holds functions and views only (no tables), so it can be run again at
+  any time: :func:`reinstall_functions` drops the functions and views it defines and runs it.
+* A revision that changes a table changes ``01_schema.sql`` *and* applies the same change in
+  its ``upgrade()`` as idempotent DDL (``ADD COLUMN IF NOT EXISTS``, ``DROP INDEX IF EXISTS``,
+  a ``DO`` block that looks at the catalogue first...), so that it does nothing on a new
+  database and brings an older one to the newest form. It then calls
+  :func:`reinstall_functions` (function bodies are not checked at creation, so a revision can
+  install files that already refer to columns a later revision adds). A function or view that
+  disappears from the files is dropped by name in the revision that removes it.
+* ``tests/test_migrations.py`` proves it: a database restored from the schema of revision
+  0003 (``tests/data/schema_0003.sql``) and upgraded has exactly the catalogue (tables,
+  columns, indexes, constraints, functions, views, comments, grants) of a new database.
+* Downgrades are supported to ``base`` (drops everything); intermediate downgrades drop what
+  a revision created but cannot restore older function bodies.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 
 from alembic import command
@@ -22,6 +42,8 @@ __all__ = [
     "downgrade",
     "head_revision",
     "run_sql_files",
+    "reinstall_functions",
+    "function_files",
     "drop_functions",
     "set_version",
 ]
@@ -65,16 +87,50 @@ def run_sql_files(op, names: Iterable[str]) -> None:  # noqa: ANN001 (alembic.op
     """Execute SQL files from ``sql/`` in the migration's transaction.
 
     The text goes to the driver untouched (no bind-parameter parsing), so the files are
-    exactly what a DBA would feed to ``psql -f``.
+    exactly what a DBA would feed to ``psql -f``. Function bodies are not checked at creation
+    (``check_function_bodies = off``, as ``pg_dump`` restores do): a function may refer to
+    another one installed by a later file.
     """
+    _execute_raw(op, "SET LOCAL check_function_bodies = off")
     for name in names:
         _execute_raw(op, (sql_dir() / name).read_text())
 
 
+_SCHEMA_FILES = ("00_sky.sql", "01_schema.sql")
+_DEFINES = re.compile(r"^CREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|VIEW)\s+(\w+)",
+                      re.IGNORECASE | re.MULTILINE)
+
+
+def function_files() -> list[str]:
+    """The files of ``sql/`` after the schema (functions and views only), in install order."""
+    return sorted(p.name for p in sql_dir().glob("*.sql") if p.name not in _SCHEMA_FILES)
+
+
+def reinstall_functions(op) -> None:  # noqa: ANN001
+    """Install the newest version of every function and view of ``sql/``.
+
+    Drops the views and functions that the files after the schema define (by name, with
+    whatever signature the database has), then runs ``00_sky.sql`` (``CREATE OR REPLACE``)
+    and those files in order. Called at the end of every revision after 0003.
+    """
+    files = function_files()
+    defined = {(kind.upper(), name) for file in files
+               for kind, name in _DEFINES.findall((sql_dir() / file).read_text())}
+    for view in sorted(name for kind, name in defined if kind == "VIEW"):
+        _execute_raw(op, f"DROP VIEW IF EXISTS {view} CASCADE")
+    drop_functions(op, sorted(name for kind, name in defined if kind == "FUNCTION"))
+    run_sql_files(op, ["00_sky.sql", *files])
+
+
 def drop_functions(op, names: Iterable[str]) -> None:  # noqa: ANN001
-    """Drop SQL functions by name (each name must be unique, as all of ours are)."""
+    """Drop SQL functions by name, every overload of each (``DROP ROUTINE ... CASCADE``)."""
     for name in names:
-        _execute_raw(op, f"DROP FUNCTION IF EXISTS {name} CASCADE")
+        _execute_raw(op, f"""
+            DO $drop$ DECLARE f regprocedure; BEGIN
+                FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+                         WHERE p.proname = '{name}' AND p.pronamespace = current_schema()::regnamespace
+                LOOP EXECUTE format('DROP ROUTINE %s CASCADE', f); END LOOP;
+            END $drop$""")
 
 
 def set_version(op, value: int) -> None:  # noqa: ANN001

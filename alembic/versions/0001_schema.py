@@ -14,7 +14,8 @@ branch_labels = None
 depends_on = None
 
 TABLES = [
-    "temprunningcatalog", "varmetric_band", "varmetric", "newsource", "assocskyrgn", "assocxtrsource",
+    "association_log", "fork_log", "temprunningcatalog", "varmetric_band", "varmetric",
+    "newsource", "assocskyrgn", "assocxtrsource",
     "runningcatalog_flux", "monitor", "runningcatalog", "extractedsource", "rejection", "image",
     "skyregion", "frequencyband", "dataset", "rejectreason", "version",
 ]

@@ -33,10 +33,6 @@ FUNCTIONS: list[str] = [
 VIEWS: list[str] = [
     "lightcurve", "suspect_transients", "dataset_statistics",
 ]
-# Tables created by FILES (dropped on downgrade, after the views).
-TABLES: list[str] = [
-    "association_log", "fork_log",
-]
 
 
 def upgrade() -> None:
@@ -47,7 +43,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for view in VIEWS:
         op.execute(f"DROP VIEW IF EXISTS {view} CASCADE")
-    for table in TABLES:
-        op.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
     drop_functions(op, FUNCTIONS)
     set_version(op, 2)

@@ -1,4 +1,4 @@
-"""The ``tkpdb`` command line: schema migrations and a demonstration run."""
+"""``tkpdb demo``: associate a simulated survey and print what happened."""
 
 from __future__ import annotations
 
@@ -8,60 +8,12 @@ import time
 import click
 import numpy as np
 
-from . import migrations
-from .associate import associate_extracted_sources
-from .config import resolve_dsn
-from .connection import connect
-from .images import insert_dataset, insert_image
-from .ingest import insert_extracted_sources
-from .simulate import Sky, observe, random_sky
-
-dsn_option = click.option("--dsn", default=None, help="libpq DSN (default: $TKPDB_DSN, then dbname=tkpdb).")
-
-
-@click.group()
-def main() -> None:
-    """tkpdb: in-database source association for radio transient surveys."""
-
-
-@main.group()
-def db() -> None:
-    """Schema migrations."""
-
-
-@db.command("upgrade")
-@dsn_option
-@click.option("--revision", default="head", show_default=True)
-def db_upgrade(dsn: str | None, revision: str) -> None:
-    """Migrate the database to REVISION (default: newest)."""
-    migrations.upgrade(dsn, revision)
-    click.echo(f"{resolve_dsn(dsn)}: at revision {revision}")
-
-
-@db.command("downgrade")
-@dsn_option
-@click.option("--revision", default="base", show_default=True)
-@click.confirmation_option(prompt="This drops tkpdb tables and their data. Continue?")
-def db_downgrade(dsn: str | None, revision: str) -> None:
-    """Migrate the database down to REVISION (default: base, an empty schema)."""
-    migrations.downgrade(dsn, revision)
-    click.echo(f"{resolve_dsn(dsn)}: at revision {revision}")
-
-
-@db.command("current")
-@dsn_option
-def db_current(dsn: str | None) -> None:
-    """Print the database's schema revision and the newest one."""
-    conn = connect(dsn, check=False)
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT to_regclass('alembic_version') IS NOT NULL")
-        current = None
-        if cur.fetchone()[0]:
-            cur.execute("SELECT version_num FROM alembic_version")
-            row = cur.fetchone()
-            current = row[0] if row else None
-    conn.close()
-    click.echo(f"database: {current or 'none'}  newest: {migrations.head_revision()}")
+from ..associate import associate_extracted_sources
+from ..connection import connect
+from ..images import insert_dataset, insert_image
+from ..ingest import insert_extracted_sources
+from ..simulate import Sky, observe, random_sky
+from ._common import dsn_option, main
 
 
 @main.command()

@@ -1,0 +1,19 @@
+"""The ``tkpdb`` command line: a thin shell over the public API.
+
+Each command group lives in a module of its own and registers itself on :data:`main`:
+
+* :mod:`tkpdb.cli.db`   -- ``tkpdb db upgrade | downgrade | current`` (schema migrations)
+* :mod:`tkpdb.cli.demo` -- ``tkpdb demo`` (a simulated survey, end to end)
+
+A command module imports :data:`main` and :data:`dsn_option` from here and nothing else of the
+command line; everything it does goes through ``tkpdb``'s public API.
+"""
+
+from __future__ import annotations
+
+from ._common import dsn_option, main
+
+# Command modules register themselves on `main` when imported.
+from . import db, demo  # noqa: E402,F401
+
+__all__ = ["main", "dsn_option"]
