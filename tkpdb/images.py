@@ -40,6 +40,7 @@ def insert_image(
     analysis_thresh: float | None = None,
     stokes: int = 1,
     url: str | None = None,
+    commit: bool = True,
 ) -> int:
     """Register an image and return its id.
 
@@ -50,10 +51,14 @@ def insert_image(
     Units: ``taustart_ts`` UTC start time; ``tau_time`` s; ``freq_eff``, ``freq_bw`` Hz;
     ``rb_smaj``, ``rb_smin`` restoring-beam semi-axes (deg); ``rb_pa`` deg; ``centre_ra``,
     ``centre_decl``, ``xtr_radius`` deg; ``rms_min``, ``rms_max`` Jy; thresholds in sigma.
+
+    With ``commit=False`` the image joins the caller's transaction, so that an image, its
+    extractions (``insert_extracted_sources(..., commit=False)``) and its association are one
+    transaction: an error or a killed driver then leaves no trace of the image.
     """
     if isinstance(taustart_ts, dt.datetime) and taustart_ts.tzinfo is not None:
         taustart_ts = taustart_ts.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    with transaction(conn) as cur:
+    with transaction(conn, commit=commit) as cur:
         cur.execute(
             "SELECT insert_image(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
             " %s::smallint, %s)",
