@@ -127,7 +127,7 @@ class Columns:
         mask = np.zeros(self.n, bool)
         if hasattr(column, "mask"):
             mask = np.asarray(np.ma.getmaskarray(column))
-        raw = np.ma.getdata(column)
+        raw = np.asarray(np.ma.getdata(column))
         if raw.dtype.kind in "fiub":
             values = raw.astype(np.float64)
         else:
