@@ -174,7 +174,7 @@ def simulate_survey(spec: SurveySpec = SurveySpec()) -> Survey:
     kind += ["steady"] * spec.steady + ["variable"] * spec.variables
     ra, dec, kind = np.array(ra), np.array(dec), np.array(kind)
 
-    n, nb = len(ra), len(spec.freqs)
+    n = len(ra)
     s_ref = spec.flux_min * rng.random(n) ** (-1.0 / 1.5)
     s_ref = np.minimum(s_ref, spec.flux_max)
     s_ref[kind == "pair"] = rng.uniform(0.02, 0.05, (kind == "pair").sum())

@@ -279,3 +279,42 @@ def build_sources(
         "error_radius": radius,
     }
     return Catalogue(cols.path, finder, sources, replaced)
+
+
+#: The quantities a reader maps from its finder's columns, with the API unit of each.
+_TARGETS = {"ra": "deg", "decl": "deg", "ra_err": "deg", "decl_err": "deg", "f_peak": "Jy/beam",
+            "f_peak_err": "Jy/beam", "f_int": "Jy", "f_int_err": "Jy", "major": "arcsec",
+            "minor": "arcsec", "pa": "deg", "rms": "Jy/beam"}
+_ERRORS = ("ra_err", "decl_err", "f_peak_err", "f_int_err", "rms")
+
+
+def finder_sources(cols: Columns, finder: str, context: ImageContext | None,
+                   names: dict[str, tuple[str, str]], *, fwhm_axes: bool, **given: Any
+                   ) -> Catalogue:
+    """:func:`build_sources` from a finder's column map ``quantity -> (column, documented
+    unit)`` (keys of ``_TARGETS``; ``rms`` optional: used when the file has it). ``fwhm_axes``:
+    the finder writes FWHM axes (halved into TraP's semi-axes). ``given`` passes quantities
+    computed by the reader (``ra``, ``decl``, ``det_sigma``, ``error_radius``)."""
+    needed = [column for key, (column, _) in names.items()
+              if key not in given and key != "rms"]
+    cols.require(*needed)
+
+    def q(key: str) -> np.ndarray:
+        column, unit = names[key]
+        return cols.quantity(column, unit, _TARGETS[key], allow_missing=key in _ERRORS)
+
+    values = {key: given[key] if key in given else q(key) for key in names
+              if key != "rms" and key in _TARGETS}
+    rms = None
+    if "rms" in names and cols.has(names["rms"][0]):
+        rms = (names["rms"][0], q("rms"))
+    half = 0.5 if fwhm_axes else 1.0
+    return build_sources(
+        cols, finder, context,
+        ra=given.get("ra", values.get("ra")), decl=given.get("decl", values.get("decl")),
+        ra_err=(names["ra_err"][0], values["ra_err"]),
+        decl_err=(names["decl_err"][0], values["decl_err"]), f_peak=values["f_peak"],
+        f_peak_err=(names["f_peak_err"][0], values["f_peak_err"]), f_int=values["f_int"],
+        f_int_err=(names["f_int_err"][0], values["f_int_err"]), rms=rms,
+        semimajor=values["major"] * half, semiminor=values["minor"] * half, pa=values["pa"],
+        det_sigma=given.get("det_sigma"), error_radius=given.get("error_radius"))

@@ -18,11 +18,17 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
-from ._common import Catalogue, CatalogueError, Columns, ImageContext, build_sources, read_table
+from ._common import Catalogue, CatalogueError, Columns, ImageContext, finder_sources, read_table
 
 __all__ = ["read_aegean"]
 
 FINDER = "aegean"
+#: quantity -> (Aegean column, its documented unit)
+COLUMNS = {"ra": ("ra", "deg"), "decl": ("dec", "deg"), "ra_err": ("err_ra", "deg"),
+           "decl_err": ("err_dec", "deg"), "f_peak": ("peak_flux", "Jy/beam"),
+           "f_peak_err": ("err_peak_flux", "Jy/beam"), "f_int": ("int_flux", "Jy"),
+           "f_int_err": ("err_int_flux", "Jy"), "major": ("a", "arcsec"),
+           "minor": ("b", "arcsec"), "pa": ("pa", "deg"), "rms": ("local_rms", "Jy/beam")}
 _FORMATS = {".csv": "ascii.csv", ".tab": "ascii.tab", ".vot": "votable", ".xml": "votable",
             ".fits": "fits"}
 
@@ -44,21 +50,4 @@ def read_aegean(path: str | Path, context: ImageContext | None = None) -> Catalo
         cols.require("ra_str", "dec_str")
         coords = SkyCoord(cols.text("ra_str"), cols.text("dec_str"), unit=(u.hourangle, u.deg))
         ra, decl = np.asarray(coords.ra.deg), np.asarray(coords.dec.deg)
-    cols.require("err_ra", "err_dec", "peak_flux", "err_peak_flux", "int_flux", "err_int_flux",
-                 "a", "b", "pa")
-    rms = (("local_rms", cols.quantity("local_rms", "Jy/beam", "Jy/beam", allow_missing=True))
-           if cols.has("local_rms") else None)
-    return build_sources(
-        cols, FINDER, context, ra=ra, decl=decl,
-        ra_err=("err_ra", cols.quantity("err_ra", "deg", "deg", allow_missing=True)),
-        decl_err=("err_dec", cols.quantity("err_dec", "deg", "deg", allow_missing=True)),
-        f_peak=cols.quantity("peak_flux", "Jy/beam", "Jy/beam"),
-        f_peak_err=("err_peak_flux",
-                    cols.quantity("err_peak_flux", "Jy/beam", "Jy/beam", allow_missing=True)),
-        f_int=cols.quantity("int_flux", "Jy", "Jy"),
-        f_int_err=("err_int_flux", cols.quantity("err_int_flux", "Jy", "Jy", allow_missing=True)),
-        rms=rms,
-        semimajor=cols.quantity("a", "arcsec", "arcsec"),
-        semiminor=cols.quantity("b", "arcsec", "arcsec"),
-        pa=cols.quantity("pa", "deg", "deg"),
-    )
+    return finder_sources(cols, FINDER, context, COLUMNS, fwhm_axes=False, ra=ra, decl=decl)

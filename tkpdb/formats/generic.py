@@ -16,11 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import Catalogue, CatalogueError, Columns, ImageContext, build_sources, read_table
+from ._common import Catalogue, CatalogueError, Columns, ImageContext, finder_sources, read_table
 
 __all__ = ["read_generic"]
 
 FINDER = "tkpdb"
+#: quantity -> (column, unit)
+COLUMNS = {"ra": ("ra", "deg"), "decl": ("decl", "deg"), "ra_err": ("ra_fit_err", "deg"),
+           "decl_err": ("decl_fit_err", "deg"), "f_peak": ("f_peak", "Jy"),
+           "f_peak_err": ("f_peak_err", "Jy"), "f_int": ("f_int", "Jy"),
+           "f_int_err": ("f_int_err", "Jy"), "major": ("semimajor", "arcsec"),
+           "minor": ("semiminor", "arcsec"), "pa": ("pa", "deg")}
 _FORMATS = {".csv": "ascii.csv", ".ecsv": "ascii.ecsv", ".xml": "votable", ".vot": "votable",
             ".fits": "fits", ".txt": "ascii"}
 
@@ -32,25 +38,11 @@ def read_generic(path: str | Path, context: ImageContext | None = None) -> Catal
     if fmt is None:
         raise CatalogueError(f"{path}: a tkpdb table must end in {', '.join(_FORMATS)}")
     cols = Columns(read_table(path, fmt), path)
-    cols.require("ra", "decl", "ra_fit_err", "decl_fit_err", "f_peak", "f_peak_err", "f_int",
-                 "f_int_err", "det_sigma", "semimajor", "semiminor", "pa")
-    ra, decl = cols.quantity("ra", "deg", "deg"), cols.quantity("decl", "deg", "deg")
-    catalogue = build_sources(
-        cols, FINDER, context, ra=ra, decl=decl,
-        ra_err=("ra_fit_err", cols.quantity("ra_fit_err", "deg", "deg", allow_missing=True)),
-        decl_err=("decl_fit_err", cols.quantity("decl_fit_err", "deg", "deg", allow_missing=True)),
-        f_peak=cols.quantity("f_peak", "Jy", "Jy/beam"),
-        f_peak_err=("f_peak_err", cols.quantity("f_peak_err", "Jy", "Jy/beam", allow_missing=True)),
-        f_int=cols.quantity("f_int", "Jy", "Jy"),
-        f_int_err=("f_int_err", cols.quantity("f_int_err", "Jy", "Jy", allow_missing=True)),
-        rms=None,
-        semimajor=cols.quantity("semimajor", "arcsec", "arcsec"),
-        semiminor=cols.quantity("semiminor", "arcsec", "arcsec"),
-        pa=cols.quantity("pa", "deg", "deg"),
-        det_sigma=cols.numbers("det_sigma"),
+    cols.require("det_sigma")
+    catalogue = finder_sources(
+        cols, FINDER, context, COLUMNS, fwhm_axes=False, det_sigma=cols.numbers("det_sigma"),
         error_radius=(cols.quantity("error_radius", "arcsec", "arcsec")
-                      if cols.has("error_radius") else None),
-    )
+                      if cols.has("error_radius") else None))
     for name in ("ew_sys_err", "ns_sys_err"):
         if cols.has(name):
             catalogue.sources[name] = cols.quantity(name, "arcsec", "arcsec")

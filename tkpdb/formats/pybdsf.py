@@ -17,11 +17,17 @@ from pathlib import Path
 
 from astropy.table import Table
 
-from ._common import Catalogue, CatalogueError, Columns, ImageContext, build_sources, read_table
+from ._common import Catalogue, CatalogueError, Columns, ImageContext, finder_sources, read_table
 
 __all__ = ["read_pybdsf"]
 
 FINDER = "pybdsf"
+#: quantity -> (PyBDSF column, its documented unit)
+COLUMNS = {"ra": ("RA", "deg"), "decl": ("DEC", "deg"), "ra_err": ("E_RA", "deg"),
+           "decl_err": ("E_DEC", "deg"), "f_peak": ("Peak_flux", "Jy/beam"),
+           "f_peak_err": ("E_Peak_flux", "Jy/beam"), "f_int": ("Total_flux", "Jy"),
+           "f_int_err": ("E_Total_flux", "Jy"), "major": ("Maj", "deg"), "minor": ("Min", "deg"),
+           "pa": ("PA", "deg"), "rms": ("Isl_rms", "Jy/beam")}
 
 
 def _read(path: Path) -> Table:
@@ -42,22 +48,4 @@ def read_pybdsf(path: str | Path, context: ImageContext | None = None) -> Catalo
     """Read a PyBDSF ``srl`` or ``gaul`` list (``.fits``; ``.srl``/``.gaul``/``.txt``/``.csv``)."""
     path = Path(path)
     cols = Columns(_read(path), path)
-    cols.require("RA", "DEC", "E_RA", "E_DEC", "Peak_flux", "E_Peak_flux", "Total_flux",
-                 "E_Total_flux", "Maj", "Min", "PA")
-    rms = (("Isl_rms", cols.quantity("Isl_rms", "Jy/beam", "Jy/beam", allow_missing=True))
-           if cols.has("Isl_rms") else None)
-    return build_sources(
-        cols, FINDER, context,
-        ra=cols.quantity("RA", "deg", "deg"), decl=cols.quantity("DEC", "deg", "deg"),
-        ra_err=("E_RA", cols.quantity("E_RA", "deg", "deg", allow_missing=True)),
-        decl_err=("E_DEC", cols.quantity("E_DEC", "deg", "deg", allow_missing=True)),
-        f_peak=cols.quantity("Peak_flux", "Jy/beam", "Jy/beam"),
-        f_peak_err=("E_Peak_flux",
-                    cols.quantity("E_Peak_flux", "Jy/beam", "Jy/beam", allow_missing=True)),
-        f_int=cols.quantity("Total_flux", "Jy", "Jy"),
-        f_int_err=("E_Total_flux", cols.quantity("E_Total_flux", "Jy", "Jy", allow_missing=True)),
-        rms=rms,
-        semimajor=cols.quantity("Maj", "deg", "arcsec") / 2.0,
-        semiminor=cols.quantity("Min", "deg", "arcsec") / 2.0,
-        pa=cols.quantity("PA", "deg", "deg"),
-    )
+    return finder_sources(cols, FINDER, context, COLUMNS, fwhm_axes=True)

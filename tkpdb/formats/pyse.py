@@ -19,11 +19,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import Catalogue, Columns, ImageContext, build_sources, read_table
+from ._common import Catalogue, Columns, ImageContext, finder_sources, read_table
 
 __all__ = ["read_pyse"]
 
 FINDER = "pyse"
+#: quantity -> (PySE parameter, its documented unit)
+COLUMNS = {"ra": ("ra", "deg"), "decl": ("dec", "deg"), "ra_err": ("ra_err", "deg"),
+           "decl_err": ("dec_err", "deg"), "f_peak": ("peak", "Jy/beam"),
+           "f_peak_err": ("peak_err", "Jy/beam"), "f_int": ("flux", "Jy"),
+           "f_int_err": ("flux_err", "Jy"), "major": ("smaj_asec", "arcsec"),
+           "minor": ("smin_asec", "arcsec"), "pa": ("theta_celes", "deg")}
 
 
 def read_pyse(path: str | Path, context: ImageContext | None = None) -> Catalogue:
@@ -34,25 +40,11 @@ def read_pyse(path: str | Path, context: ImageContext | None = None) -> Catalogu
         if name != name.strip().lower():
             table.rename_column(name, name.strip().lower())
     cols = Columns(table, path)
-    cols.require("ra", "dec", "ra_err", "dec_err", "peak", "peak_err", "flux", "flux_err",
-                 "smaj_asec", "smin_asec", "theta_celes", "sig")
-    sources = build_sources(
-        cols, FINDER, context,
-        ra=cols.quantity("ra", "deg", "deg"), decl=cols.quantity("dec", "deg", "deg"),
-        ra_err=("ra_err", cols.quantity("ra_err", "deg", "deg", allow_missing=True)),
-        decl_err=("dec_err", cols.quantity("dec_err", "deg", "deg", allow_missing=True)),
-        f_peak=cols.quantity("peak", "Jy/beam", "Jy/beam"),
-        f_peak_err=("peak_err", cols.quantity("peak_err", "Jy/beam", "Jy/beam", allow_missing=True)),
-        f_int=cols.quantity("flux", "Jy", "Jy"),
-        f_int_err=("flux_err", cols.quantity("flux_err", "Jy", "Jy", allow_missing=True)),
-        rms=None,
-        semimajor=cols.quantity("smaj_asec", "arcsec", "arcsec"),
-        semiminor=cols.quantity("smin_asec", "arcsec", "arcsec"),
-        pa=cols.quantity("theta_celes", "deg", "deg"),
-        det_sigma=cols.numbers("sig"),
+    cols.require("sig")
+    sources = finder_sources(
+        cols, FINDER, context, COLUMNS, fwhm_axes=False, det_sigma=cols.numbers("sig"),
         error_radius=(cols.quantity("error_radius", "arcsec", "arcsec", allow_missing=True)
-                      if cols.has("error_radius") else None),
-    )
+                      if cols.has("error_radius") else None))
     if cols.has("reduced_chisq"):
         sources.sources["reduced_chisq"] = cols.numbers("reduced_chisq")
     return sources

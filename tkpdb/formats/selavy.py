@@ -28,11 +28,18 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
-from ._common import Catalogue, CatalogueError, Columns, ImageContext, build_sources, read_table
+from ._common import Catalogue, CatalogueError, Columns, ImageContext, finder_sources, read_table
 
 __all__ = ["read_selavy"]
 
 FINDER = "selavy"
+#: quantity -> (Selavy column, its documented unit)
+COLUMNS = {"ra": ("ra_deg_cont", "deg"), "decl": ("dec_deg_cont", "deg"),
+           "ra_err": ("ra_err", "arcsec"), "decl_err": ("dec_err", "arcsec"),
+           "f_peak": ("flux_peak", "mJy/beam"), "f_peak_err": ("flux_peak_err", "mJy/beam"),
+           "f_int": ("flux_int", "mJy"), "f_int_err": ("flux_int_err", "mJy"),
+           "major": ("maj_axis", "arcsec"), "minor": ("min_axis", "arcsec"),
+           "pa": ("pos_ang", "deg"), "rms": ("rms_image", "mJy/beam")}
 
 
 def _read_fixed_width(path: Path) -> tuple[Table, dict[str, str]]:
@@ -92,21 +99,4 @@ def read_selavy(path: str | Path, context: ImageContext | None = None) -> Catalo
                 raise cols.fail(row, "ra_hms_cont", f"{ra_text[row]!r} {dec_text[row]!r} is "
                                 "not a position in hms/dms") from None
             ra[row], decl[row] = c.ra.deg, c.dec.deg
-    cols.require("ra_err", "dec_err", "flux_peak", "flux_peak_err", "flux_int", "flux_int_err",
-                 "maj_axis", "min_axis", "pos_ang")
-    rms = (("rms_image", cols.quantity("rms_image", "mJy/beam", "Jy/beam", allow_missing=True))
-           if cols.has("rms_image") else None)
-    return build_sources(
-        cols, FINDER, context, ra=ra, decl=decl,
-        ra_err=("ra_err", cols.quantity("ra_err", "arcsec", "deg", allow_missing=True)),
-        decl_err=("dec_err", cols.quantity("dec_err", "arcsec", "deg", allow_missing=True)),
-        f_peak=cols.quantity("flux_peak", "mJy/beam", "Jy/beam"),
-        f_peak_err=("flux_peak_err",
-                    cols.quantity("flux_peak_err", "mJy/beam", "Jy/beam", allow_missing=True)),
-        f_int=cols.quantity("flux_int", "mJy", "Jy"),
-        f_int_err=("flux_int_err", cols.quantity("flux_int_err", "mJy", "Jy", allow_missing=True)),
-        rms=rms,
-        semimajor=cols.quantity("maj_axis", "arcsec", "arcsec") / 2.0,
-        semiminor=cols.quantity("min_axis", "arcsec", "arcsec") / 2.0,
-        pa=cols.quantity("pos_ang", "deg", "deg"),
-    )
+    return finder_sources(cols, FINDER, context, COLUMNS, fwhm_axes=True, ra=ra, decl=decl)
