@@ -430,3 +430,20 @@ COMMENT ON TABLE fork_log IS 'One row per lightcurve born by a one-to-many fork:
     'replaced (deleted, so no foreign key; runcat ids are history here too), the image and '
     'the base-point extraction (type 2), and the parent''s number of measurements and mean f_int '
     '(Jy) in that image''s band and Stokes just before the fork.';
+
+-- What `tkpdb run` loaded each image from (written by record_image_input, 96_runs.sql, in the
+-- image's own transaction): a re-run of a manifest skips the images recorded here and refuses
+-- a catalogue whose content changed; a catalogue is loaded into a dataset at most once.
+CREATE TABLE image_input (
+    image     integer PRIMARY KEY REFERENCES image (id) ON DELETE CASCADE,
+    dataset   integer NOT NULL REFERENCES dataset (id) ON DELETE CASCADE,
+    catalogue text NOT NULL,
+    format    text NOT NULL,
+    fits      text,
+    noise     text,
+    sha256    text NOT NULL,
+    UNIQUE (dataset, catalogue)
+);
+COMMENT ON TABLE image_input IS 'The files an image was loaded from by a manifest run: catalogue '
+    '(path relative to the manifest), its finder format, FITS image and noise map (or NULL), and '
+    'the SHA-256 of their contents and the image metadata; one catalogue per dataset at most.';

@@ -15,7 +15,7 @@ TABLES = {
     "dataset", "frequencyband", "skyregion", "image", "extractedsource", "runningcatalog",
     "runningcatalog_flux", "assocxtrsource", "assocskyrgn", "temprunningcatalog", "newsource",
     "varmetric", "monitor", "rejection", "rejectreason", "version",
-    "varmetric_band", "association_log", "fork_log",
+    "varmetric_band", "association_log", "fork_log", "image_input",
 }
 
 

@@ -16,6 +16,16 @@ from .monitoring import (MonitorEntry, associate_monitored, get_monitor_entries,
                          insert_monitor_positions)
 from .nulldetections import associate_nulldetections, get_nulldetections
 from .stats import DatasetStats, SuspectTransient, dataset_stats, suspect_transients
+from .formats import FORMATS, Catalogue, CatalogueError, ImageContext, read_catalogue
+from .fitsimage import FitsError, header_metadata, read_pixels
+from .forcedfit import ForcedFits, forced_fit
+from .run import (Manifest, ManifestError, RunError, RunSummary, catalogue_extractions,
+                  load_manifest, run_manifest)
+from .results import (EXPORT_FORMATS, TransientCandidate, Variability, export_dataset,
+                      lightcurve_table, runcat_table, transient_candidates, variability)
+from .plots import plot_lightcurve
+from .survey import Survey, SurveySpec, Truth, load_truth, simulate_survey, write_survey
+from .truth import TruthScore, score_truth
 
 __version__ = "0.1.0"
 
@@ -45,4 +55,38 @@ __all__ = [
     "get_monitor_entries",
     "associate_monitored",
     "MonitorEntry",
+    "FORMATS",
+    "Catalogue",
+    "CatalogueError",
+    "ImageContext",
+    "read_catalogue",
+    "FitsError",
+    "header_metadata",
+    "read_pixels",
+    "ForcedFits",
+    "forced_fit",
+    "Manifest",
+    "ManifestError",
+    "RunError",
+    "RunSummary",
+    "load_manifest",
+    "run_manifest",
+    "catalogue_extractions",
+    "EXPORT_FORMATS",
+    "TransientCandidate",
+    "Variability",
+    "transient_candidates",
+    "variability",
+    "runcat_table",
+    "lightcurve_table",
+    "export_dataset",
+    "plot_lightcurve",
+    "Survey",
+    "SurveySpec",
+    "Truth",
+    "simulate_survey",
+    "write_survey",
+    "load_truth",
+    "TruthScore",
+    "score_truth",
 ]

@@ -27,12 +27,22 @@ class Sky:
 def field_offsets(centre_ra: float, centre_decl: float, rho: np.ndarray, phi: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Positions (deg) at angular distance ``rho`` (deg) and position angle ``phi`` (deg, east
-    of north) from a centre; exact on the sphere, RA folded into [0, 360)."""
-    d0, r, p = np.radians(centre_decl), np.radians(rho), np.radians(phi)
-    sin_d = np.sin(d0) * np.cos(r) + np.cos(d0) * np.sin(r) * np.cos(p)
-    decl = np.degrees(np.arcsin(np.clip(sin_d, -1.0, 1.0)))
-    dra = np.arctan2(np.sin(p) * np.sin(r) * np.cos(d0), np.cos(r) - np.sin(d0) * sin_d)
-    ra = np.mod(centre_ra + np.degrees(dra), 360.0)
+    of north) from a centre; exact on the sphere, RA folded into [0, 360).
+
+    The offset is a rotation of unit vectors, ``cos(rho) c + sin(rho) (cos(phi) n + sin(phi) e)``
+    with ``c`` the centre and ``n``, ``e`` its north and east directions (those of the centre's
+    meridian at a pole), so it holds everywhere, the poles and RA 0 included.
+    """
+    a0, d0 = np.radians(centre_ra), np.radians(centre_decl)
+    r, p = np.radians(rho), np.radians(phi)
+    cr, sr, cp, sp = np.cos(r), np.sin(r), np.cos(p), np.sin(p)
+    ca, sa, cd, sd = np.cos(a0), np.sin(a0), np.cos(d0), np.sin(d0)
+    # centre (cd ca, cd sa, sd), north (-sd ca, -sd sa, cd), east (-sa, ca, 0)
+    v = (cr * cd * ca + sr * (cp * -sd * ca - sp * sa),
+         cr * cd * sa + sr * (cp * -sd * sa + sp * ca),
+         cr * sd + sr * cp * cd)
+    decl = np.degrees(np.arcsin(np.clip(v[2], -1.0, 1.0)))
+    ra = np.mod(np.degrees(np.arctan2(v[1], v[0])), 360.0)
     return np.where(ra >= 360.0, 0.0, ra), decl
 
 
