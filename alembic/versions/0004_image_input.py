@@ -1,7 +1,7 @@
 """Manifest runs: image_input (the files each image was loaded from, for resuming), and the
 result functions of the command line.
 
-Revision ID: 0006
+Revision ID: 0004
 Revises: 0003
 """
 
@@ -9,7 +9,7 @@ from alembic import op
 
 from tkpdb.migrations import drop_functions, reinstall_functions, set_version
 
-revision = "0006"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
