@@ -19,6 +19,7 @@
 --   viewer_image_outcome(image)              what the association of an image did (link counts)
 --   viewer_image_detections(image, limit, offset)  an image's measurements, brightest first
 --   viewer_cone(dataset, ra, decl, radius, limit)  runcats in a cone (blind and monitored)
+--   viewer_scs(dataset, ra, decl, radius, limit)   the cone search's rows (one per band)
 --   viewer_write_privileges()                every way the current role could write
 
 CREATE OR REPLACE FUNCTION viewer_dataset_runcats(p_dataset integer)
@@ -230,6 +231,36 @@ COMMENT ON FUNCTION viewer_cone(integer, double precision, double precision, dou
     'Runcats of a dataset whose weighted-mean position is within p_radius (deg) of (p_ra, p_decl) '
     '(deg), with their distance (deg); at most p_limit rows (NULL: all).';
 
+CREATE OR REPLACE FUNCTION viewer_scs(p_dataset integer, p_ra double precision,
+                                      p_decl double precision, p_radius double precision,
+                                      p_limit integer)
+RETURNS TABLE (runcat integer, distance_deg double precision, wm_ra double precision,
+               wm_decl double precision, wm_uncertainty_ew double precision,
+               wm_uncertainty_ns double precision, datapoints integer, mon_src boolean,
+               newsource_type smallint, band integer, stokes smallint, f_datapoints integer,
+               avg_f_int double precision, v_int double precision, eta_int double precision)
+LANGUAGE sql STABLE
+AS $$
+    -- The running catalogue in a cone for the Simple Cone Search: at most p_limit lightcurves
+    -- (viewer_cone), each with one row per band and Stokes it was measured in (band NULL for
+    -- none): mean f_int (Jy), V and eta from the running means, as association computes them.
+    SELECT rc.id, c.distance_deg, rc.wm_ra, rc.wm_decl, rc.wm_uncertainty_ew,
+           rc.wm_uncertainty_ns, rc.datapoints, rc.mon_src, ns.newsource_type,
+           f.band, f.stokes, f.f_datapoints, f.avg_f_int,
+           v_index(f.f_datapoints, f.avg_f_int, f.avg_f_int_sq),
+           eta_index(f.f_datapoints, f.avg_f_int_weight, f.avg_weighted_f_int, f.avg_weighted_f_int_sq)
+    FROM viewer_cone(p_dataset, p_ra, p_decl, p_radius, p_limit) c
+    CROSS JOIN LATERAL (SELECT * FROM runningcatalog r WHERE r.id = c.runcat OFFSET 0) rc
+    LEFT JOIN LATERAL (SELECT n.newsource_type FROM newsource n WHERE n.runcat = rc.id OFFSET 0) ns
+        ON true
+    LEFT JOIN LATERAL (SELECT * FROM runningcatalog_flux x WHERE x.runcat = rc.id OFFSET 0) f
+        ON true
+    ORDER BY c.distance_deg, rc.id, f.band, f.stokes
+$$;
+COMMENT ON FUNCTION viewer_scs(integer, double precision, double precision, double precision, integer) IS
+    'Lightcurves within p_radius (deg) of (p_ra, p_decl) (deg), at most p_limit, one row per band '
+    'and Stokes: position (deg), uncertainties (deg), mean f_int (Jy), V, eta; nearest first.';
+
 CREATE OR REPLACE FUNCTION viewer_write_privileges()
 RETURNS TABLE (via_role name, privilege text, object text)
 LANGUAGE sql STABLE
@@ -245,7 +276,9 @@ AS $$
     ), schema AS (
         SELECT c.relnamespace AS nsp FROM pg_class c WHERE c.oid = 'runningcatalog'::regclass
     )
-    SELECT ro.rolname, 'SUPERUSER', NULL::text FROM roles ro WHERE ro.rolsuper
+    SELECT * FROM (
+    SELECT ro.rolname AS via_role, 'SUPERUSER' AS privilege, NULL::text AS object
+    FROM roles ro WHERE ro.rolsuper
     UNION ALL
     SELECT ro.rolname, p.privilege, c.oid::regclass::text
     FROM roles ro CROSS JOIN schema
@@ -259,7 +292,8 @@ AS $$
     JOIN pg_proc f ON f.pronamespace = schema.nsp AND f.provolatile = 'v' AND f.prokind IN ('f', 'p')
     WHERE NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = f.oid AND d.deptype = 'e')
       AND has_function_privilege(ro.oid, f.oid, 'EXECUTE')
-    ORDER BY 1, 2, 3
+    ) w
+    ORDER BY w.privilege <> 'SUPERUSER', w.via_role <> current_user, w.via_role, w.privilege, w.object
 $$;
 COMMENT ON FUNCTION viewer_write_privileges() IS
     'Every privilege through which the current role could change a tkpdb database (superuser, '

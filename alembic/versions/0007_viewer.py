@@ -16,7 +16,8 @@ depends_on = None
 # Functions created by sql/97_viewer.sql (dropped on downgrade).
 FUNCTIONS: list[str] = [
     "viewer_dataset_runcats", "viewer_lightcurves", "viewer_bins2d", "viewer_upper_limits",
-    "viewer_image_outcome", "viewer_image_detections", "viewer_cone", "viewer_write_privileges",
+    "viewer_image_outcome", "viewer_image_detections", "viewer_cone", "viewer_scs",
+    "viewer_write_privileges",
 ]
 
 
