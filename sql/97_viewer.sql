@@ -293,7 +293,8 @@ AS $$
     WHERE NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = f.oid AND d.deptype = 'e')
       AND has_function_privilege(ro.oid, f.oid, 'EXECUTE')
     ) w
-    ORDER BY w.privilege <> 'SUPERUSER', w.via_role <> current_user, w.via_role, w.privilege, w.object
+    ORDER BY CASE w.privilege WHEN 'SUPERUSER' THEN 0 WHEN 'EXECUTE' THEN 2 ELSE 1 END,
+             w.via_role <> current_user, w.via_role, w.privilege, w.object
 $$;
 COMMENT ON FUNCTION viewer_write_privileges() IS
     'Every privilege through which the current role could change a tkpdb database (superuser, '
