@@ -3,11 +3,11 @@
 #
 #   scripts/setup.sh
 #
-# 1. installs PostgreSQL 15, pgSphere and Graphviz with apt when they are missing;
+# 1. installs PostgreSQL 15, pgSphere and Graphviz with apt when they are missing, and
+#    Chromium with its driver (the viewer's browser tests drive them with Selenium);
 # 2. applies the upstream pgSphere fix for PostgreSQL >= 15.x minor releases that reject
 #    its obsolete '@' compatibility operators (pgsphere issue #85, fixed upstream by
-#    dropping them) when the packaged script still carries them; Chromium and its driver
-#    (the viewer's browser tests drive them with Selenium; never a browser download);
+#    dropping them) when the packaged script still carries them;
 # 3. starts the cluster when it is down;
 # 4. creates a PostgreSQL role for the calling user and the database (default: tkpdb);
 # 5. creates .venv, installs tkpdb with its test, benchmark and viewer extras;
