@@ -128,10 +128,15 @@ class ReadOnlyPool:
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[Reader]:
-        """A :class:`Reader` on a pooled connection; its transaction ends with the block."""
+        """A :class:`Reader` on a pooled connection; its transaction ends with the block.
+
+        A connection found closed (server restart, killed backend) is replaced.
+        """
         conn = self._free.get()
         try:
             if conn.closed:
+                with self._lock:
+                    self._all.remove(conn)
                 conn = self._open()
             yield Reader(conn)
         finally:
@@ -140,9 +145,6 @@ class ReadOnlyPool:
                     conn.rollback()
                 except psycopg2.Error:
                     conn.close()
-            if conn.closed:   # a broken connection is replaced on next use
-                with self._lock:
-                    self._all.remove(conn) if conn in self._all else None
             self._free.put(conn)
 
     def close(self) -> None:
