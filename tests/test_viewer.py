@@ -21,7 +21,7 @@ from tkpdb.cli import main as cli_main
 from tkpdb.viewer import WritableRoleError, create_app, write_privileges
 from tkpdb.viewer.queries import Settings
 
-from .viewer_db import make_login, drop_login, reader_dsn, survey_db  # noqa: F401
+from .viewer_db import drop_login, make_login
 from .viewer_survey import BANDS
 
 with warnings.catch_warnings():
@@ -34,19 +34,19 @@ def _client(dsn: str, **kwargs) -> TestClient:
 
 
 @pytest.fixture(scope="module")
-def client(reader_dsn):  # noqa: F811
+def client(reader_dsn):
     c = _client(reader_dsn)
     yield c
     c.app.state.pool.close()
 
 
 @pytest.fixture(scope="module")
-def survey(survey_db):  # noqa: F811
+def survey(survey_db):
     return survey_db[1]
 
 
 @pytest.fixture(scope="module")
-def db(survey_db):  # noqa: F811
+def db(survey_db):
     conn = tkpdb.connect(survey_db[0])
     yield conn
     conn.close()
@@ -81,7 +81,8 @@ def test_dataset_list_and_page_match_the_api(client, survey, db):
     listed = client.get("/api/datasets").json()["datasets"]
     assert [(d["id"], d["images"]) for d in listed] == [(survey.dataset, len(survey.images))]
     data = client.get(f"/api/datasets/{survey.dataset}", params={"per_page": 5}).json()
-    assert data["statistics"] == tkpdb.dataset_stats(db, survey.dataset)._asdict()
+    stats = client.get(data["statistics_url"]).json()
+    assert stats == tkpdb.dataset_stats(db, survey.dataset)._asdict()
     assert [b["freq_central"] for b in data["bands"]] == list(BANDS)
     assert [b["images"] for b in data["bands"]] == [survey.steps, survey.steps]
     assert [r["images"] for r in data["skyregions"]] == [len(survey.images)]
@@ -90,13 +91,45 @@ def test_dataset_list_and_page_match_the_api(client, survey, db):
     third = client.get(f"/api/datasets/{survey.dataset}", params={"per_page": 5, "page": 3}).json()
     assert [i["id"] for i in third["images"]] == survey.images[10:]
     assert data["sky"]["mode"] == "points"
-    assert data["sky"]["total"] == data["statistics"]["lightcurves"]
+    assert data["sky"]["total"] == stats["lightcurves"]
     transient = _near(db, survey.dataset, survey.positions["transient"])
     assert [r["runcat"] for r in data["transient_candidates"]] == transient
     assert all(i["association"]["new_sources"] >= 0 for i in data["images"])
 
 
+def test_statistics_are_recomputed_when_the_database_changes(survey_db, reader_dsn):
+    """The cached statistics follow the database: one more measurement is counted at once."""
+    c = _client(reader_dsn)
+    try:
+        first = c.get(f"/api/datasets/{survey_db[1].dataset}/statistics").json()
+        assert c.get(f"/api/datasets/{survey_db[1].dataset}/statistics").json() == first
+        writer = tkpdb.connect(survey_db[0])
+        try:
+            with writer.cursor() as cur:   # one more measurement and link, rolled back after
+                cur.execute("""SELECT id, image FROM extractedsource WHERE extract_type = 0
+                               ORDER BY id LIMIT 1""")
+                xtrsrc, image = cur.fetchone()
+                cur.execute("""INSERT INTO extractedsource (image, ra, decl, ra_fit_err,
+                                   decl_fit_err, ew_sys_err, ns_sys_err, error_radius, det_sigma,
+                                   f_peak, f_peak_err, f_int, f_int_err, extract_type)
+                               SELECT image, ra, decl, ra_fit_err, decl_fit_err, ew_sys_err,
+                                      ns_sys_err, error_radius, det_sigma, f_peak, f_peak_err,
+                                      f_int, f_int_err, 0 FROM extractedsource WHERE id = %s""",
+                            (xtrsrc,))
+            writer.commit()
+            second = c.get(f"/api/datasets/{survey_db[1].dataset}/statistics").json()
+            assert second["measurements_made"] == first["measurements_made"] + 1
+        finally:
+            with writer.cursor() as cur:
+                cur.execute("DELETE FROM extractedsource WHERE id = (SELECT max(id) FROM extractedsource)")
+            writer.commit()
+            writer.close()
+    finally:
+        c.app.state.pool.close()
+
+
 def test_unknown_objects_are_404(client):
+    assert client.get("/api/datasets/999/statistics").status_code == 404
     assert client.get("/api/datasets/999").status_code == 404
     assert client.get("/api/lightcurves/999999").status_code == 404
     assert client.get("/api/images/999999").status_code == 404
@@ -166,7 +199,7 @@ def test_band_filter_gives_that_bands_v_and_eta(client, survey, db):
         assert row["eta_int"] == pytest.approx(metric["eta_int"], rel=1e-9)
 
 
-def test_eta_v_plane_points_and_server_side_bins(client, survey, reader_dsn):  # noqa: F811
+def test_eta_v_plane_points_and_server_side_bins(client, survey, reader_dsn):
     ds = survey.dataset
     data = client.get(f"/api/datasets/{ds}/candidates", params={"per_page": 5}).json()
     rows = _all_rows(client, ds)
@@ -359,7 +392,7 @@ def test_cone_search_unknown_dataset(client):
 
 # --- safety -----------------------------------------------------------------------------------
 
-def test_the_reader_role_is_accepted_and_cannot_write(reader_dsn):  # noqa: F811
+def test_the_reader_role_is_accepted_and_cannot_write(reader_dsn):
     conn = psycopg2.connect(reader_dsn)
     assert write_privileges(conn) == []
     conn.close()
@@ -373,7 +406,7 @@ def test_the_reader_role_is_accepted_and_cannot_write(reader_dsn):  # noqa: F811
         app.state.pool.close()
 
 
-def test_a_superuser_is_refused_or_warned_about(survey_db, caplog):  # noqa: F811
+def test_a_superuser_is_refused_or_warned_about(survey_db, caplog):
     with pytest.raises(WritableRoleError, match="SUPERUSER"):
         create_app(survey_db[0])
     with caplog.at_level(logging.WARNING, logger="tkpdb.viewer"):
@@ -420,3 +453,36 @@ def test_survey_positions_are_distinct(survey):
     for i in range(len(pts)):
         for j in range(i + 1, len(pts)):
             assert _sep(*pts[i], *pts[j]) > 0.1
+
+
+# --- access paths -----------------------------------------------------------------------------
+
+LARGE = ("extractedsource", "assocxtrsource", "runningcatalog", "runningcatalog_flux", "varmetric")
+
+
+def _seq_scans(db, query: str, params: tuple) -> set[str]:
+    with db.cursor() as cur:
+        cur.execute("EXPLAIN " + query, params)
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    db.rollback()
+    return {t for t in LARGE if f"Seq Scan on {t} " in plan + " "}
+
+
+def test_per_object_queries_probe_by_index(survey, db):
+    """However small the tables (the planner would happily scan them), the queries of one
+    lightcurve or image reach the large tables by key only; so does a cone."""
+    a, _ = _near(db, survey.dataset, survey.positions["pair_blend"], 20.0)
+    ra, decl = survey.positions["variable"]
+    image = survey.images[0]
+    for query, params in [
+        ("SELECT * FROM lightcurve_heritage_points(%s)", (a,)),
+        ("SELECT * FROM lightcurve WHERE runcat = %s", (a,)),
+        ("SELECT * FROM viewer_upper_limits(%s)", (a,)),
+        ("SELECT * FROM viewer_image_outcome(%s)", (image,)),
+        ("SELECT * FROM viewer_image_detections(%s, 50, 0)", (image,)),
+        ("SELECT * FROM viewer_scs(%s, %s, %s, 0.5, 1000)", (survey.dataset, ra, decl)),
+        ("SELECT * FROM viewer_lightcurves(%s, p_ra => %s, p_decl => %s, p_radius => 0.5)",
+         (survey.dataset, ra, decl)),
+        ("SELECT * FROM viewer_lightcurves(%s) ORDER BY eta_int DESC LIMIT 50", (survey.dataset,)),
+    ]:
+        assert _seq_scans(db, query, params) == set(), query

@@ -16,7 +16,6 @@ import pytest
 from tkpdb.viewer import create_app
 
 from .browser import browser_available, chromium, live_server
-from .viewer_db import reader_dsn, survey_db  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not browser_available(),
                                 reason="Chromium, chromedriver or Selenium missing "
@@ -26,7 +25,7 @@ SHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def site(reader_dsn):  # noqa: F811
+def site(reader_dsn):
     app = create_app(reader_dsn)
     with live_server(app) as base, chromium() as driver:
         yield base, driver
@@ -64,7 +63,7 @@ def _json(driver, base: str, path: str) -> dict:
         "fetch(arguments[0]).then(r => r.json()).then(done);", base + path)
 
 
-def test_pages_plots_and_clicks(site, survey_db):  # noqa: F811
+def test_pages_plots_and_clicks(site, survey_db):
     from selenium.webdriver.common.action_chains import ActionChains
 
     base, driver = site
@@ -78,6 +77,13 @@ def test_pages_plots_and_clicks(site, survey_db):  # noqa: F811
     dataset = _json(driver, base, f"/api/datasets/{survey.dataset}")
     _open(driver, driver.current_url, "sky-plot")
     assert _points(driver, "sky-plot", 0) == dataset["sky"]["total"] == len(dataset["sky"]["points"])
+    stats = _json(driver, base, dataset["statistics_url"])
+    deadline = time.monotonic() + 20
+    while not driver.find_elements("css selector", "[data-stat='lightcurves'].loaded"):
+        assert time.monotonic() < deadline, "statistics not filled in"
+        time.sleep(0.1)
+    cell = driver.find_element("css selector", "td[data-stat='measurements_made']")
+    assert cell.text == str(stats["measurements_made"])
     _shot(driver, "dataset")
 
     # candidates: the eta-V plane has one marker per plotted lightcurve; click the loudest one

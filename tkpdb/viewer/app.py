@@ -60,6 +60,7 @@ def create_app(dsn: str | None = None, *, allow_writer: bool = False,
                   description="Read-only views of a tkpdb survey database. Every HTML page has a "
                               "JSON twin under /api; units: deg, Jy, Hz, UTC.")
     app.state.pool = pool
+    statistics_cache = q.StatisticsCache()
     app.state.settings = settings
     app.add_middleware(GZipMiddleware, minimum_size=2000)
     templates = Jinja2Templates(directory=_HERE / "templates")
@@ -74,8 +75,10 @@ def create_app(dsn: str | None = None, *, allow_writer: bool = False,
 
     R = Annotated[Reader, Depends(reader)]
     Filters = Annotated[m.LightcurveFilters, Query()]
-    PageNo = Annotated[int, Query(ge=1)]
-    PerPage = Annotated[int | None, Query(ge=1, le=settings.max_per_page)]
+    PageNo = Annotated[int, Query(alias="page", ge=1, description="Page number, from 1.")]
+    PerPage = Annotated[int | None, Query(ge=1, le=settings.max_per_page, description=(
+        f"Rows per page (default {settings.per_page}, at most {settings.max_per_page})."))]
+    SortBy = Annotated[Sort, Query(description="Column to sort by.")]
 
     def render(request: Request, name: str, data: Any, title: str) -> HTMLResponse:
         """The HTML page ``name`` of ``data``, the model its JSON twin returns."""
@@ -94,25 +97,35 @@ def create_app(dsn: str | None = None, *, allow_writer: bool = False,
         return render(request, "index", q.datasets(r), "Datasets")
 
     @app.get("/api/datasets/{dataset}", response_model=m.DatasetPage, tags=["datasets"])
-    def api_dataset(dataset: int, r: R, page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
+    def api_dataset(request: Request, dataset: int, r: R, page_no: PageNo = 1,
                     per_page: PerPage = None) -> m.DatasetPage:
-        """A dataset: statistics, bands, fields, a page of its images (in time order), its most
-        significant transient candidates and its lightcurves on the sky."""
-        return q.dataset_page(r, dataset, settings, page_no, per_page)
+        """A dataset: bands, fields, a page of its images (in time order), its most significant
+        transient candidates, its lightcurves on the sky, and where its statistics are."""
+        return q.dataset_page(r, dataset, settings, page_no, per_page,
+                              request.scope.get("root_path", ""))
+
+    @app.get("/api/datasets/{dataset}/statistics", response_model=m.DatasetStatistics,
+             tags=["datasets"])
+    def api_statistics(dataset: int, r: R) -> m.DatasetStatistics:
+        """The dataset's statistics (view dataset_statistics): measurements made and counted,
+        over-counting fraction, association events, transient candidates. They count every
+        measurement of the dataset; computed once per state of the database, then cached."""
+        return q.dataset_statistics(r, dataset, statistics_cache)
 
     @app.get("/datasets/{dataset}", response_class=HTMLResponse, include_in_schema=False)
     def html_dataset(request: Request, dataset: int, r: R,
-                     page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
+                     page_no: PageNo = 1,
                      per_page: PerPage = None) -> HTMLResponse:
-        data = q.dataset_page(r, dataset, settings, page_no, per_page)
+        data = q.dataset_page(r, dataset, settings, page_no, per_page,
+                              request.scope.get("root_path", ""))
         return render(request, "dataset", data, f"Dataset {dataset}: {data.dataset.description}")
 
     # --- candidates -----------------------------------------------------------------------
     @app.get("/api/datasets/{dataset}/candidates", response_model=m.CandidatesPage,
              tags=["lightcurves"])
-    def api_candidates(dataset: int, filters: Filters, r: R, sort: Sort = "eta_int",
+    def api_candidates(dataset: int, filters: Filters, r: R, sort: SortBy = "eta_int",
                        order: Literal["asc", "desc"] = "desc",
-                       page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
+                       page_no: PageNo = 1,
                        per_page: PerPage = None) -> m.CandidatesPage:
         """Candidates and variables: a sorted page of the dataset's lightcurves matching the
         filters, with the eta-V plane of all of them (points, or bins above the point limit)."""
@@ -121,8 +134,8 @@ def create_app(dsn: str | None = None, *, allow_writer: bool = False,
     @app.get("/datasets/{dataset}/candidates", response_class=HTMLResponse,
              include_in_schema=False)
     def html_candidates(request: Request, dataset: int, filters: Filters, r: R,
-                        sort: Sort = "eta_int", order: Literal["asc", "desc"] = "desc",
-                        page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
+                        sort: SortBy = "eta_int", order: Literal["asc", "desc"] = "desc",
+                        page_no: PageNo = 1,
                         per_page: PerPage = None) -> HTMLResponse:
         data = q.candidates_page(r, dataset, filters, settings, sort, order, page_no, per_page)
         return render(request, "candidates", data, f"Candidates and variables, dataset {dataset}")
@@ -152,7 +165,7 @@ def create_app(dsn: str | None = None, *, allow_writer: bool = False,
 
     # --- image ----------------------------------------------------------------------------
     @app.get("/api/images/{image}", response_model=m.ImagePage, tags=["images"])
-    def api_image(image: int, r: R, page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
+    def api_image(image: int, r: R, page_no: PageNo = 1,
                   per_page: PerPage = None) -> m.ImagePage:
         """An image: metadata, what its association did, a page of its measurements (brightest
         first) and all of them on the sky."""
@@ -160,7 +173,7 @@ def create_app(dsn: str | None = None, *, allow_writer: bool = False,
 
     @app.get("/images/{image}", response_class=HTMLResponse, include_in_schema=False)
     def html_image(request: Request, image: int, r: R,
-                   page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
+                   page_no: PageNo = 1,
                    per_page: PerPage = None) -> HTMLResponse:
         data = q.image_page(r, image, settings, page_no, per_page)
         return render(request, "image", data, f"Image {image}")

@@ -230,7 +230,8 @@ class DatasetPage(BaseModel):
     """The dataset page."""
 
     dataset: DatasetInfo
-    statistics: DatasetStatistics
+    statistics_url: str = Field(description="Its DatasetStatistics (they count the whole dataset: "
+                                            "slower, so a request of their own).")
     bands: list[Band]
     skyregions: list[SkyRegion]
     images: list[ImageRow]

@@ -10,7 +10,9 @@ above it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 from psycopg2 import sql
 
@@ -20,8 +22,8 @@ from ..stats import dataset_stats
 from . import models as m
 from .db import Reader
 
-__all__ = ["NotFound", "Settings", "SORT_COLUMNS", "datasets", "dataset_page", "candidates_page",
-           "lightcurve_page", "heritage_dot", "image_page"]
+__all__ = ["NotFound", "Settings", "StatisticsCache", "SORT_COLUMNS", "datasets", "dataset_page",
+           "dataset_statistics", "candidates_page", "lightcurve_page", "heritage_dot", "image_page"]
 
 #: Sortable columns of the candidates table.
 SORT_COLUMNS = ("runcat", "wm_ra", "wm_decl", "f_datapoints", "avg_f_int", "v_int", "eta_int",
@@ -47,6 +49,34 @@ class Settings:
     heritage_limit: int = 1500
     per_page: int = 50
     max_per_page: int = 500
+
+
+@dataclass
+class StatisticsCache:
+    """Dataset statistics already computed, valid while no measurement or link is added.
+
+    ``dataset_statistics`` counts every measurement and link of a dataset (seconds for
+    millions): it is computed once per state of the database, the state being the newest
+    extraction and link ids (two index probes). Any association, forced fit or fork adds
+    rows with higher ids and so recomputes it. At most ``size`` datasets are kept.
+    """
+
+    size: int = 32
+    _entries: OrderedDict = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, key: tuple) -> m.DatasetStatistics | None:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        return None
+
+    def put(self, key: tuple, value: m.DatasetStatistics) -> None:
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
 
 
 def _page(page: int, per_page: int, total: int) -> m.PageInfo:
@@ -83,12 +113,25 @@ def _bands(r: Reader, dataset: int) -> list[m.Band]:
     return [m.Band(**row) for row in rows]
 
 
+def dataset_statistics(r: Reader, dataset: int, cache: StatisticsCache) -> m.DatasetStatistics:
+    """The view dataset_statistics of one dataset (tkpdb.dataset_stats), cached."""
+    _dataset(r, dataset)
+    state = r.one("""SELECT (SELECT max(id) FROM extractedsource) AS xtrsrc,
+                            (SELECT max(id) FROM assocxtrsource) AS link""")
+    key = (dataset, state["xtrsrc"], state["link"])
+    stats = cache.get(key)
+    if stats is None:
+        stats = m.DatasetStatistics(**dataset_stats(r.conn, dataset)._asdict())
+        cache.put(key, stats)
+    return stats
+
+
 def dataset_page(r: Reader, dataset: int, settings: Settings, page: int = 1,
-                 per_page: int | None = None) -> m.DatasetPage:
-    """The dataset: statistics, bands, fields, a page of images, top candidates, sky plot."""
+                 per_page: int | None = None, root: str = "") -> m.DatasetPage:
+    """The dataset: bands, fields, a page of images, top candidates, sky plot (its statistics,
+    which count the whole dataset, are a page of their own: :func:`dataset_statistics`)."""
     info = _dataset(r, dataset)
     per_page = per_page or settings.per_page
-    stats = dataset_stats(r.conn, dataset)
     regions = r.rows("""
         SELECT s.id, s.centre_ra, s.centre_decl, s.xtr_radius,
                (SELECT count(*) FROM image i WHERE i.skyrgn = s.id) AS images
@@ -104,7 +147,7 @@ def dataset_page(r: Reader, dataset: int, settings: Settings, page: int = 1,
     top = _lightcurve_rows(r, dataset, m.LightcurveFilters(newsource="any"), "sigma_rms_max",
                            "desc", 10, 0)
     return m.DatasetPage(
-        dataset=info, statistics=m.DatasetStatistics(**stats._asdict()),
+        dataset=info, statistics_url=f"{root}/api/datasets/{dataset}/statistics",
         bands=_bands(r, dataset), skyregions=[m.SkyRegion(**row) for row in regions],
         images=[m.ImageRow(**row) for row in images],
         images_page=_page(page, per_page, info.images),

@@ -94,7 +94,23 @@ const tkpdbViewer = (() => {
     }
   }
 
+  // The dataset statistics count the whole dataset: fetched after the page is shown.
+  function statistics(el) {
+    fetch(el.dataset.src).then(r => {
+      if (!r.ok) throw new Error(r.status + " " + r.statusText);
+      return r.json();
+    }).then(stats => {
+      for (const cell of document.querySelectorAll("[data-stat]")) {
+        const value = stats[cell.dataset.stat];
+        cell.textContent = value === null ? "\u2013"
+          : Number.isInteger(value) ? String(value) : Number(value).toPrecision(4);
+        cell.classList.add("loaded");
+      }
+    }).catch(err => { el.insertAdjacentText("beforeend", " statistics unavailable: " + err.message); });
+  }
+
   function datasetPage(data, root) {
+    statistics(document.getElementById("statistics"));
     const fields = data.skyregions.map(f => Object.assign({ name: "field " + f.id }, f));
     sky(document.getElementById("sky-plot"), data.sky, fields,
         runcat => root + "/lightcurves/" + runcat, "lightcurves");
