@@ -14,6 +14,8 @@
 -- Objects:
 --   viewer_dataset_runcats(dataset)         the runcat ids of a dataset
 --   viewer_lightcurves(dataset, filters...) one row per lightcurve: position, V, eta, flux, newsource
+--   viewer_candidates(dataset, filters..., sort, page, plot limits)  a candidates page in one pass
+--   viewer_sky(dataset, point_limit, bins)   a dataset's lightcurves on the sky
 --   viewer_bins2d(xs, ys, n)                 2-D histogram of two arrays (server-side plots)
 --   viewer_upper_limits(runcat)              images covering a lightcurve without a measurement of it
 --   viewer_image_outcome(image)              what the association of an image did (link counts)
@@ -70,6 +72,11 @@ AS $$
         UNION ALL
         SELECT c.runcat FROM viewer_cone(p_dataset, p_ra, p_decl, p_radius, NULL) c
         WHERE p_radius IS NOT NULL
+    ), candidates AS (
+        -- asked for transient candidates: one newsource probe per lightcurve, before the others
+        SELECT ids.runcat FROM ids
+        WHERE p_newsource IS NULL
+           OR EXISTS (SELECT FROM newsource n WHERE n.runcat = ids.runcat)
     )
     SELECT rc.id, rc.wm_ra, rc.wm_decl, rc.wm_uncertainty_ew, rc.wm_uncertainty_ns,
            rc.datapoints, rc.mon_src, f.band, fb.freq_central, f.stokes, f.f_datapoints,
@@ -77,7 +84,7 @@ AS $$
            CASE WHEN p_band IS NULL THEN vm.lightcurve_max END,
            CASE WHEN p_band IS NULL THEN vm.lightcurve_median END,
            ns.id, ns.newsource_type, vm.sigma_rms_max
-    FROM ids
+    FROM candidates ids
     -- every lookup a probe by key (OFFSET 0 keeps it one whatever the estimates say)
     CROSS JOIN LATERAL (SELECT * FROM runningcatalog r WHERE r.id = ids.runcat OFFSET 0) rc
     LEFT JOIN LATERAL (SELECT * FROM varmetric v WHERE v.runcat = rc.id OFFSET 0) vm ON true
@@ -111,6 +118,97 @@ COMMENT ON FUNCTION viewer_lightcurves(integer, integer, smallint, integer, doub
     'Lightcurves of a dataset with their position (deg), V, eta, mean f_int (Jy) and newsource, '
     'filtered (band, Stokes, minimum flux datapoints, eta and V ranges, newsource type, mean-flux '
     'range in Jy, cone in deg); a NULL filter is no filter. Without a band: varmetric''s band.';
+
+CREATE OR REPLACE FUNCTION viewer_candidates(
+    p_dataset integer, p_band integer, p_stokes smallint, p_min_datapoints integer,
+    p_eta_min double precision, p_eta_max double precision,
+    p_v_min double precision, p_v_max double precision, p_newsource text,
+    p_flux_min double precision, p_flux_max double precision,
+    p_ra double precision, p_decl double precision, p_radius double precision,
+    p_sort text, p_descending boolean, p_limit integer, p_offset integer,
+    p_point_limit integer, p_bins integer)
+RETURNS TABLE (total bigint, rows json, plotted bigint, points json, bins json)
+LANGUAGE sql STABLE
+AS $$
+    -- One read of the filtered lightcurves (viewer_lightcurves, same filters) for everything a
+    -- candidates page shows: their number; the page (sorted by p_sort, a numeric column of
+    -- viewer_lightcurves, NULLs last, then runcat); and the eta-V plane of those with eta > 0
+    -- and V > 0: each (runcat, eta_int, v_int) up to p_point_limit of them, else a
+    -- p_bins x p_bins histogram of (log10 eta, log10 V) (viewer_bins2d).
+    WITH f AS MATERIALIZED (
+        SELECT * FROM viewer_lightcurves(p_dataset, p_band, p_stokes, p_min_datapoints,
+                                         p_eta_min, p_eta_max, p_v_min, p_v_max, p_newsource,
+                                         p_flux_min, p_flux_max, p_ra, p_decl, p_radius)
+    ), keyed AS (
+        SELECT f.*, CASE p_sort WHEN 'runcat' THEN f.runcat::double precision
+                                WHEN 'wm_ra' THEN f.wm_ra WHEN 'wm_decl' THEN f.wm_decl
+                                WHEN 'f_datapoints' THEN f.f_datapoints::double precision
+                                WHEN 'avg_f_int' THEN f.avg_f_int WHEN 'v_int' THEN f.v_int
+                                WHEN 'eta_int' THEN f.eta_int
+                                WHEN 'lightcurve_max' THEN f.lightcurve_max
+                                WHEN 'sigma_rms_max' THEN f.sigma_rms_max
+                                WHEN 'newsource_type' THEN f.newsource_type::double precision
+                    END AS sort_key
+        FROM f
+    ), page AS (
+        SELECT * FROM keyed
+        ORDER BY CASE WHEN p_descending THEN -sort_key ELSE sort_key END NULLS LAST, runcat
+        LIMIT p_limit OFFSET p_offset
+    ), plane AS MATERIALIZED (
+        SELECT f.runcat, f.eta_int, f.v_int FROM f WHERE f.eta_int > 0 AND f.v_int > 0
+    ), n AS (
+        SELECT count(*) AS plotted FROM plane
+    )
+    SELECT (SELECT count(*) FROM f),
+           (SELECT coalesce(json_agg(row_to_json(p)::jsonb - 'sort_key'
+                                     ORDER BY CASE WHEN p_descending THEN -p.sort_key
+                                                   ELSE p.sort_key END NULLS LAST, p.runcat),
+                            '[]') FROM page p),
+           n.plotted,
+           CASE WHEN n.plotted <= p_point_limit THEN
+               (SELECT coalesce(json_agg(plane ORDER BY plane.runcat), '[]') FROM plane) END,
+           CASE WHEN n.plotted > p_point_limit THEN
+               (SELECT json_agg(b) FROM viewer_bins2d(ARRAY(SELECT log(eta_int) FROM plane ORDER BY runcat),
+                                                      ARRAY(SELECT log(v_int) FROM plane ORDER BY runcat),
+                                                      p_bins) b) END
+    FROM n
+$$;
+COMMENT ON FUNCTION viewer_candidates(integer, integer, smallint, integer, double precision,
+    double precision, double precision, double precision, text, double precision,
+    double precision, double precision, double precision, double precision, text, boolean,
+    integer, integer, integer, integer) IS
+    'A candidates page from one read of viewer_lightcurves (same filters): total, the sorted page '
+    '(json), and the eta-V plane (points up to p_point_limit, else a histogram of log10 eta, log10 V).';
+
+CREATE OR REPLACE FUNCTION viewer_sky(p_dataset integer, p_point_limit integer, p_bins integer)
+RETURNS TABLE (total bigint, points json, bins json)
+LANGUAGE sql STABLE
+AS $$
+    -- The dataset's lightcurves at their weighted-mean positions (deg) with varmetric's mean
+    -- f_int (Jy): each up to p_point_limit of them, else a p_bins x p_bins histogram of
+    -- (RA, Dec). Two probes per lightcurve (runningcatalog, varmetric).
+    WITH p AS MATERIALIZED (
+        SELECT rc.id AS runcat, rc.wm_ra, rc.wm_decl, vm.lightcurve_avg AS f_int
+        FROM viewer_dataset_runcats(p_dataset) d
+        CROSS JOIN LATERAL (SELECT r.id, r.wm_ra, r.wm_decl FROM runningcatalog r
+                            WHERE r.id = d.runcat OFFSET 0) rc
+        LEFT JOIN LATERAL (SELECT v.lightcurve_avg FROM varmetric v
+                           WHERE v.runcat = rc.id OFFSET 0) vm ON true
+    ), n AS (
+        SELECT count(*) AS total FROM p
+    )
+    SELECT n.total,
+           CASE WHEN n.total <= p_point_limit THEN
+               (SELECT coalesce(json_agg(p ORDER BY p.runcat), '[]') FROM p) END,
+           CASE WHEN n.total > p_point_limit THEN
+               (SELECT json_agg(b) FROM viewer_bins2d(ARRAY(SELECT wm_ra FROM p ORDER BY runcat),
+                                                      ARRAY(SELECT wm_decl FROM p ORDER BY runcat),
+                                                      p_bins) b) END
+    FROM n
+$$;
+COMMENT ON FUNCTION viewer_sky(integer, integer, integer) IS
+    'A dataset''s lightcurves on the sky (deg; mean f_int in Jy): points up to p_point_limit, else '
+    'a histogram of (RA, Dec).';
 
 CREATE OR REPLACE FUNCTION viewer_bins2d(p_x double precision[], p_y double precision[],
                                          p_bins integer)

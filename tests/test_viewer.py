@@ -484,5 +484,8 @@ def test_per_object_queries_probe_by_index(survey, db):
         ("SELECT * FROM viewer_lightcurves(%s, p_ra => %s, p_decl => %s, p_radius => 0.5)",
          (survey.dataset, ra, decl)),
         ("SELECT * FROM viewer_lightcurves(%s) ORDER BY eta_int DESC LIMIT 50", (survey.dataset,)),
+        ("SELECT * FROM viewer_candidates(%s, NULL, 1::smallint, NULL, NULL, NULL, NULL, NULL, "
+         "NULL, NULL, NULL, NULL, NULL, NULL, 'v_int', false, 50, 0, 10, 5)", (survey.dataset,)),
+        ("SELECT * FROM viewer_sky(%s, 10, 5)", (survey.dataset,)),
     ]:
         assert _seq_scans(db, query, params) == set(), query

@@ -15,7 +15,8 @@ depends_on = None
 
 # Functions created by sql/97_viewer.sql (dropped on downgrade).
 FUNCTIONS: list[str] = [
-    "viewer_dataset_runcats", "viewer_lightcurves", "viewer_bins2d", "viewer_upper_limits",
+    "viewer_dataset_runcats", "viewer_lightcurves", "viewer_candidates", "viewer_sky",
+    "viewer_bins2d", "viewer_upper_limits",
     "viewer_image_outcome", "viewer_image_detections", "viewer_cone", "viewer_scs",
     "viewer_write_privileges",
 ]

@@ -193,46 +193,44 @@ def _binned(r: Reader, source: sql.Composable, params: dict, bins: int) -> list[
 
 
 def _lightcurve_sky(r: Reader, dataset: int, settings: Settings) -> m.SkyPlot:
-    params = {**_lc_params(dataset, m.LightcurveFilters()), "limit": settings.point_limit + 1}
-    rows = r.rows(sql.SQL("SELECT runcat, wm_ra, wm_decl, avg_f_int FROM {call} "
-                          "LIMIT %(limit)s").format(call=_LC_CALL), params)
-    if len(rows) <= settings.point_limit:
-        points = [m.SkyPoint(id=row["runcat"], ra=row["wm_ra"], decl=row["wm_decl"],
-                             f_int=row["avg_f_int"]) for row in rows]
-        return m.SkyPlot(mode="points", total=len(points), points=points)
-    bins = _binned(r, sql.SQL("SELECT wm_ra, wm_decl FROM {call}").format(call=_LC_CALL), params,
-                   settings.bins)
-    return m.SkyPlot(mode="bins", total=sum(b.n for b in bins), bins=bins)
+    row = r.one("SELECT * FROM viewer_sky(%s, %s, %s)",
+                (dataset, settings.point_limit, settings.bins))
+    if row["points"] is not None:
+        points = [m.SkyPoint(id=p["runcat"], ra=p["wm_ra"], decl=p["wm_decl"], f_int=p["f_int"])
+                  for p in row["points"]]
+        return m.SkyPlot(mode="points", total=row["total"], points=points)
+    return m.SkyPlot(mode="bins", total=row["total"], bins=[m.Bin(**b) for b in row["bins"]])
 
 
-def _eta_v_plot(r: Reader, dataset: int, f: m.LightcurveFilters, total: int,
-                settings: Settings) -> m.EtaVPlot:
-    params = {**_lc_params(dataset, f), "limit": settings.point_limit + 1}
-    positive = sql.SQL("SELECT runcat, eta_int, v_int FROM {call} "
-                       "WHERE eta_int > 0 AND v_int > 0").format(call=_LC_CALL)
-    rows = r.rows(positive + sql.SQL(" LIMIT %(limit)s"), params)
-    if len(rows) <= settings.point_limit:
-        return m.EtaVPlot(mode="points", total=len(rows), not_plotted=total - len(rows),
-                          points=[m.EtaVPoint(**row) for row in rows])
-    logs = sql.SQL("SELECT log(eta_int), log(v_int) FROM {call} "
-                   "WHERE eta_int > 0 AND v_int > 0").format(call=_LC_CALL)
-    bins = _binned(r, logs, params, settings.bins)
-    plotted = sum(b.n for b in bins)
-    return m.EtaVPlot(mode="bins", total=plotted, not_plotted=total - plotted, bins=bins)
+_CANDIDATES = sql.SQL("""SELECT * FROM viewer_candidates(%(dataset)s, %(band)s,
+    %(stokes)s::smallint, %(min_datapoints)s, %(eta_min)s, %(eta_max)s, %(v_min)s, %(v_max)s,
+    %(newsource)s, %(flux_min)s, %(flux_max)s, %(ra)s, %(decl)s, %(radius)s, %(sort)s,
+    %(descending)s, %(limit)s, %(offset)s, %(point_limit)s, %(bins)s)""")
 
 
 def candidates_page(r: Reader, dataset: int, f: m.LightcurveFilters, settings: Settings,
                     sort: str = "eta_int", order: str = "desc", page: int = 1,
                     per_page: int | None = None) -> m.CandidatesPage:
-    """A sorted page of the dataset's lightcurves matching ``f``, and their eta-V plane."""
+    """A sorted page of the dataset's lightcurves matching ``f``, and their eta-V plane
+    (``viewer_candidates``: one read of the filtered lightcurves)."""
+    if sort not in SORT_COLUMNS or order not in ("asc", "desc"):
+        raise ValueError(f"cannot sort by {sort!r} {order!r}")
     info = _dataset(r, dataset)
     per_page = per_page or settings.per_page
-    total = r.value(sql.SQL("SELECT count(*) FROM {call}").format(call=_LC_CALL),
-                    _lc_params(dataset, f))
-    rows = _lightcurve_rows(r, dataset, f, sort, order, per_page, (page - 1) * per_page)
+    row = r.one(_CANDIDATES, {**_lc_params(dataset, f), "sort": sort,
+                              "descending": order == "desc", "limit": per_page,
+                              "offset": (page - 1) * per_page,
+                              "point_limit": settings.point_limit, "bins": settings.bins})
+    total, plotted = row["total"], row["plotted"]
+    if row["points"] is not None:
+        plot = m.EtaVPlot(mode="points", total=plotted, not_plotted=total - plotted,
+                          points=[m.EtaVPoint(**p) for p in row["points"]])
+    else:
+        plot = m.EtaVPlot(mode="bins", total=plotted, not_plotted=total - plotted,
+                          bins=[m.Bin(**b) for b in row["bins"]])
     return m.CandidatesPage(dataset=info, filters=f, sort=sort, order=order,
-                            page=_page(page, per_page, total), rows=rows,
-                            plot=_eta_v_plot(r, dataset, f, total, settings),
+                            page=_page(page, per_page, total),
+                            rows=[m.LightcurveRow(**x) for x in row["rows"]], plot=plot,
                             bands=_bands(r, dataset))
 
 
