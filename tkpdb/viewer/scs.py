@@ -32,6 +32,7 @@ MAX_SR = 10.0           # deg: the largest cone accepted
 MAX_RECORDS = 100_000   # rows: the most one query returns
 VOTABLE_MEDIA_TYPE = "text/xml;content=x-votable"
 _STOKES = {1: "I", 2: "Q", 3: "U", 4: "V"}
+_FORMAT = "tabledata"   # readable by every VO client (BINARY2 writes ~25 % faster, 3x smaller)
 
 
 class ConeSearchError(ValueError):
@@ -78,7 +79,7 @@ def error_votable(message: str) -> bytes:
 
 def _serialise(votable: VOTableFile) -> bytes:
     out = io.BytesIO()
-    votable.to_xml(out)
+    votable.to_xml(out, tabledata_format=_FORMAT)
     return out.getvalue()
 
 
@@ -158,21 +159,28 @@ def cone_votable(r: Reader, dataset: int, ra: float, dec: float, sr: float, maxr
         field.description = description
         table.fields.append(field)
     table.create_arrays(len(runcats))
-    for k, runcat in enumerate(runcats):
-        first = by_runcat[runcat][0]
-        per_band = {(x["band"], x["stokes"]): x for x in by_runcat[runcat] if x["band"] is not None}
-        values: list[Any] = [
-            str(runcat), first["wm_ra"], first["wm_decl"], first["wm_uncertainty_ew"] * 3600.0,
-            first["wm_uncertainty_ns"] * 3600.0, first["distance_deg"], first["datapoints"],
-            first["mon_src"], first["newsource_type"]]
-        masks = [False] * 8 + [first["newsource_type"] is None]
-        for key in band_keys:
-            x = per_band.get(key)
-            for column in ("avg_f_int", "f_datapoints", "v_int", "eta_int"):
-                value = None if x is None else x[column]
-                values.append(value)
-                masks.append(value is None)
-        table.array[k] = tuple(0 if v is None else v for v in values)
-        table.array.mask[k] = tuple(masks)
+    # fill column by column (vectorised): the runcat's own values, then each band's
+    firsts = [by_runcat[runcat][0] for runcat in runcats]
+    columns: dict[str, list[Any]] = {
+        "runcat": [str(runcat) for runcat in runcats],
+        "ra": [x["wm_ra"] for x in firsts], "dec": [x["wm_decl"] for x in firsts],
+        "ra_err": [x["wm_uncertainty_ew"] * 3600.0 for x in firsts],
+        "dec_err": [x["wm_uncertainty_ns"] * 3600.0 for x in firsts],
+        "distance": [x["distance_deg"] for x in firsts],
+        "datapoints": [x["datapoints"] for x in firsts],
+        "monitored": [x["mon_src"] for x in firsts],
+        "newsource_type": [x["newsource_type"] for x in firsts],
+    }
+    names = [f.name for f in table.fields]
+    per_band = [{(x["band"], x["stokes"]): x for x in by_runcat[runcat] if x["band"] is not None}
+                for runcat in runcats]
+    for k, key in enumerate(band_keys):
+        for j, column in enumerate(("avg_f_int", "f_datapoints", "v_int", "eta_int")):
+            columns[names[9 + 4 * k + j]] = [b[key][column] if key in b else None
+                                             for b in per_band]
+    for name, values in columns.items():
+        missing = [v is None for v in values]
+        table.array[name] = [0 if v is None else v for v in values]
+        table.array.mask[name] = missing
     return _serialise(votable)
 
