@@ -3,13 +3,14 @@
 #
 #   scripts/setup.sh
 #
-# 1. installs PostgreSQL 15, pgSphere and Graphviz with apt when they are missing;
+# 1. installs PostgreSQL 15, pgSphere and Graphviz with apt when they are missing, and
+#    Chromium with its driver (the viewer's browser tests drive them with Selenium);
 # 2. applies the upstream pgSphere fix for PostgreSQL >= 15.x minor releases that reject
 #    its obsolete '@' compatibility operators (pgsphere issue #85, fixed upstream by
 #    dropping them) when the packaged script still carries them;
 # 3. starts the cluster when it is down;
 # 4. creates a PostgreSQL role for the calling user and the database (default: tkpdb);
-# 5. creates .venv, installs tkpdb with its test and benchmark extras;
+# 5. creates .venv, installs tkpdb with its test, benchmark and viewer extras;
 # 6. migrates the database to the newest schema.
 #
 # Running it again is harmless: every step checks before it acts.
@@ -27,7 +28,7 @@ say() { printf '\033[1m== %s\033[0m\n' "$*"; }
 
 # --- 1. Debian packages -------------------------------------------------------------------
 packages=(postgresql-"$PGVERSION" postgresql-client-"$PGVERSION" postgresql-"$PGVERSION"-pgsphere
-          graphviz python3 python3-venv python3-dev)
+          graphviz python3 python3-venv python3-dev chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -81,9 +82,9 @@ if [ ! -x .venv/bin/python ]; then
     say "creating .venv"
     python3 -m venv .venv
 fi
-say "installing tkpdb[test,bench] into .venv"
+say "installing tkpdb[test,bench,viewer] into .venv"
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test,bench]"
+.venv/bin/python -m pip install -q -e ".[test,bench,viewer]"
 
 # --- 6. schema ---------------------------------------------------------------------------
 say "migrating database $DB"

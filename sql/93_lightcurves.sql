@@ -36,14 +36,17 @@ LANGUAGE sql STABLE
 AS $$
     -- Connected component of the runcat in the bipartite runcat-extraction graph: lightcurves
     -- that share a measurement (fork copies, types 2/6; many-to-one links, type 3), transitively.
-    -- Each step expands only the runcats found by the previous step (UNION drops the rest).
+    -- Each step expands only the runcats found by the previous step (UNION drops the rest),
+    -- by index probes (LATERAL ... OFFSET 0: the planner cannot know the component is small).
     WITH RECURSIVE component (runcat) AS (
         SELECT id FROM runningcatalog WHERE id = p_runcat
         UNION
         SELECT b.runcat
         FROM component c
-        JOIN assocxtrsource a ON a.runcat = c.runcat
-        JOIN assocxtrsource b ON b.xtrsrc = a.xtrsrc
+        CROSS JOIN LATERAL (SELECT a.xtrsrc FROM assocxtrsource a
+                            WHERE a.runcat = c.runcat OFFSET 0) a
+        CROSS JOIN LATERAL (SELECT b.runcat FROM assocxtrsource b
+                            WHERE b.xtrsrc = a.xtrsrc OFFSET 0) b
     )
     SELECT runcat FROM component
 $$;
@@ -56,12 +59,19 @@ RETURNS TABLE (runcat integer, xtrsrc bigint, assoc_type smallint, taustart_ts t
                stokes smallint, f_int double precision)
 LANGUAGE sql STABLE
 AS $$
-    SELECT l.runcat, l.xtrsrc, l.assoc_type, l.taustart_ts, l.band, fb.freq_central,
-           l.freq_eff, l.stokes, l.f_int
+    -- The rows of the view lightcurve for the component, read by per-row probes (LATERAL ...
+    -- OFFSET 0): the component's size is unknown to the planner, and a join to the view let
+    -- it hash whole tables (every link and extraction of the database) for a few rows.
+    SELECT a.runcat, a.xtrsrc, a.type, i.taustart_ts, i.band, fb.freq_central,
+           i.freq_eff, i.stokes, x.f_int
     FROM lightcurve_component(p_runcat) c
-    JOIN lightcurve l ON l.runcat = c.runcat
-    JOIN frequencyband fb ON fb.id = l.band
-    ORDER BY l.runcat, l.band, l.stokes, l.taustart_ts, l.freq_eff, l.xtrsrc
+    CROSS JOIN LATERAL (SELECT a.runcat, a.xtrsrc, a.type FROM assocxtrsource a
+                        WHERE a.runcat = c.runcat OFFSET 0) a
+    CROSS JOIN LATERAL (SELECT x.image, x.f_int FROM extractedsource x
+                        WHERE x.id = a.xtrsrc OFFSET 0) x
+    JOIN image i ON i.id = x.image
+    JOIN frequencyband fb ON fb.id = i.band
+    ORDER BY a.runcat, i.band, i.stokes, i.taustart_ts, i.freq_eff, a.xtrsrc
 $$;
 COMMENT ON FUNCTION lightcurve_heritage_points(integer) IS
     'Measurements of every lightcurve of the runcat''s component, per runcat, band and Stokes in '

@@ -102,3 +102,7 @@ def empty_dsn(postgresql_noproc):
     with DatabaseJanitor(user=p.user, host=p.host, port=p.port, dbname=name,
                          password=p.password):
         yield _dsn(p.host, p.port, p.user, name, p.password)
+
+
+# The viewer tests share one associated survey database and a read-only login on it.
+from .viewer_db import reader_dsn, survey_db  # noqa: E402,F401
