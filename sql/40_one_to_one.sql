@@ -1,9 +1,14 @@
 -- 40_one_to_one.sql: stage 4 of association, one-to-one and many-to-one links (type 3).
 -- Also the two helpers every linking stage uses: assoc_insert_links and assoc_store_flux.
 --
--- Reads:  temprunningcatalog (active pairs of the image not handled by stage 3).
+-- Reads:  temprunningcatalog (active pairs of the image not handled by stage 3),
+--         runningcatalog_flux and assocxtrsource (the runcat's lightcurve index) by key.
 -- Writes: assocxtrsource (type 3), runningcatalog (position aggregates, datapoints,
---         forcedfits_count = 0), runningcatalog_flux (insert or update of the image's band).
+--         forcedfits_count = 0), runningcatalog_flux (insert or update of the image's band:
+--         running means and the variability state that the view varmetric reads).
+-- Per matched source these are the four rows association must store: the extraction (loaded
+-- before), its link, the runcat and its band's flux row; nothing else is written per source
+-- (the pairs live in the session's temporary scratch table).
 -- Invariant: after this stage each of those runcats equals its temprunningcatalog row; a
 --            many-to-one extraction is appended to every runcat it matched (runcats are never
 --            merged; its flux then counts in several lightcurves, as in TraP).
@@ -25,10 +30,12 @@ BEGIN
         avg_weight_ra = t.avg_weight_ra, avg_weight_decl = t.avg_weight_decl,
         forcedfits_count = 0,
         -- re-anchor only a runcat that drifted beyond the margin (else: a HOT update)
-        anchor_ra = CASE WHEN rc.anchor_ra IS NULL OR degrees(rc.anchor <-> spoint(radians(t.wm_ra), radians(t.wm_decl)))
+        anchor_ra = CASE WHEN rc.anchor_ra IS NULL OR degrees(spoint(radians(rc.anchor_zone_ra), radians(rc.anchor_zone_decl))
+                                                         <-> spoint(radians(t.wm_ra), radians(t.wm_decl)))
                                                      > 0.5 * runcat_anchor_margin()
                          THEN t.wm_ra ELSE rc.anchor_ra END,
-        anchor_decl = CASE WHEN rc.anchor_ra IS NULL OR degrees(rc.anchor <-> spoint(radians(t.wm_ra), radians(t.wm_decl)))
+        anchor_decl = CASE WHEN rc.anchor_ra IS NULL OR degrees(spoint(radians(rc.anchor_zone_ra), radians(rc.anchor_zone_decl))
+                                                           <-> spoint(radians(t.wm_ra), radians(t.wm_decl)))
                                                        > 0.5 * runcat_anchor_margin()
                            THEN t.wm_decl ELSE rc.anchor_decl END
     FROM temprunningcatalog t
@@ -49,18 +56,96 @@ COMMENT ON FUNCTION assoc_one_to_one(integer) IS
 
 CREATE OR REPLACE FUNCTION assoc_store_flux(p_image integer, p_assoc_type integer)
 RETURNS void
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
--- Write the flux aggregates of the image's active pairs of one assoc type into runningcatalog_flux
--- (insert a band/Stokes seen for the first time, update otherwise).
+-- Write the flux aggregates and the variability state of the image's active pairs of one
+-- assoc type into runningcatalog_flux (insert a band/Stokes seen for the first time, update
+-- otherwise), for the runcat each pair links to: new_runcat for a fork child (whose previous
+-- state is its parent's), runcat otherwise. Needs the pairs' links inserted first: the median
+-- moves along the runcat's lightcurve index, which already holds the new measurement.
+--
+-- The median of the band's non-NULL f_int is kept as its two middle measurements lo <= hi in
+-- (f_int, xtrsrc) order (lo = hi for an odd count m). Adding v:
+--   m = 0:    lo = hi = v
+--   m odd:    v < lo: lo = the entry just below lo (one index probe), hi = lo
+--             v > lo: hi = the entry just above lo (one index probe), lo = lo
+--   m even:   v < lo: hi = lo;  v > hi: lo = hi;  otherwise lo = hi = v
+-- The median is (lo + hi) / 2, the mean of the two middle values for an even count.
+BEGIN
+    WITH img AS (
+        SELECT taustart_ts, freq_eff FROM image WHERE id = p_image
+    ), pair AS (
+        SELECT t.*, coalesce(t.new_runcat, t.runcat) AS target
+        FROM temprunningcatalog t
+        WHERE t.image = p_image AND t.assoc_type = p_assoc_type AND NOT t.inactive
+    )
     INSERT INTO runningcatalog_flux AS f (runcat, band, stokes, f_datapoints,
         avg_f_peak, avg_f_peak_sq, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq,
-        avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq)
-    SELECT runcat, band, stokes, f_datapoints,
-           avg_f_peak, avg_f_peak_sq, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq,
-           avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq
-    FROM temprunningcatalog
-    WHERE image = p_image AND assoc_type = p_assoc_type AND NOT inactive
+        avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq,
+        f_int_count, f_int_sum, f_int_max, median_lo_f_int, median_lo_xtrsrc,
+        median_hi_f_int, median_hi_xtrsrc, latest_ts, latest_f_int, latest_freq, latest_xtrsrc)
+    SELECT p.target, p.band, p.stokes, p.f_datapoints,
+           p.avg_f_peak, p.avg_f_peak_sq, p.avg_f_peak_weight, p.avg_weighted_f_peak, p.avg_weighted_f_peak_sq,
+           p.avg_f_int, p.avg_f_int_sq, p.avg_f_int_weight, p.avg_weighted_f_int, p.avg_weighted_f_int_sq,
+           s.m + (p.f_int IS NOT NULL)::integer,
+           CASE WHEN p.f_int IS NULL THEN o.f_int_sum ELSE coalesce(o.f_int_sum, 0.0) + p.f_int END,
+           greatest(o.f_int_max, p.f_int),
+           CASE WHEN p.f_int IS NULL THEN o.median_lo_f_int
+                WHEN s.m = 0 THEN p.f_int
+                WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN nb.f_int ELSE o.median_lo_f_int END
+                WHEN s.below THEN o.median_lo_f_int
+                WHEN s.above THEN o.median_hi_f_int
+                ELSE p.f_int END,
+           CASE WHEN p.f_int IS NULL THEN o.median_lo_xtrsrc
+                WHEN s.m = 0 THEN p.xtrsrc
+                WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN nb.xtrsrc ELSE o.median_lo_xtrsrc END
+                WHEN s.below THEN o.median_lo_xtrsrc
+                WHEN s.above THEN o.median_hi_xtrsrc
+                ELSE p.xtrsrc END,
+           CASE WHEN p.f_int IS NULL THEN o.median_hi_f_int
+                WHEN s.m = 0 THEN p.f_int
+                WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN o.median_lo_f_int ELSE na.f_int END
+                WHEN s.below THEN o.median_lo_f_int
+                WHEN s.above THEN o.median_hi_f_int
+                ELSE p.f_int END,
+           CASE WHEN p.f_int IS NULL THEN o.median_hi_xtrsrc
+                WHEN s.m = 0 THEN p.xtrsrc
+                WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN o.median_lo_xtrsrc ELSE na.xtrsrc END
+                WHEN s.below THEN o.median_lo_xtrsrc
+                WHEN s.above THEN o.median_hi_xtrsrc
+                ELSE p.xtrsrc END,
+           CASE WHEN s.newer THEN img.taustart_ts ELSE o.latest_ts END,
+           CASE WHEN s.newer THEN p.f_int ELSE o.latest_f_int END,
+           CASE WHEN s.newer THEN img.freq_eff ELSE o.latest_freq END,
+           CASE WHEN s.newer THEN p.xtrsrc ELSE o.latest_xtrsrc END
+    FROM pair p
+    CROSS JOIN img
+    -- the state before this measurement: one probe by key (OFFSET 0: never a hash join over
+    -- the whole flux table); a fork child starts from its parent's
+    LEFT JOIN LATERAL (SELECT o.* FROM runningcatalog_flux o
+                       WHERE o.runcat = p.runcat AND o.band = p.band AND o.stokes = p.stokes
+                       OFFSET 0) o ON true
+    CROSS JOIN LATERAL (
+        SELECT coalesce(o.f_int_count, 0) AS m,
+               (p.f_int, p.xtrsrc) < (o.median_lo_f_int, o.median_lo_xtrsrc) AS below,
+               (p.f_int, p.xtrsrc) > (o.median_hi_f_int, o.median_hi_xtrsrc) AS above,
+               coalesce((img.taustart_ts, coalesce(p.f_int, '-infinity'), img.freq_eff, p.xtrsrc)
+                        > (o.latest_ts, coalesce(o.latest_f_int, '-infinity'), o.latest_freq,
+                           o.latest_xtrsrc), true) AS newer
+    ) s
+    -- the neighbours of an odd count's middle, each one backward or forward step of the
+    -- lightcurve index, read only when the middle moves that way
+    LEFT JOIN LATERAL (SELECT a.f_int, a.xtrsrc FROM assocxtrsource a
+                       WHERE s.m % 2 = 1 AND s.below
+                         AND a.runcat = p.target AND a.band = p.band AND a.stokes = p.stokes
+                         AND (a.f_int, a.xtrsrc) < (o.median_lo_f_int, o.median_lo_xtrsrc)
+                       ORDER BY a.f_int DESC, a.xtrsrc DESC LIMIT 1) nb ON true
+    LEFT JOIN LATERAL (SELECT a.f_int, a.xtrsrc FROM assocxtrsource a
+                       WHERE s.m % 2 = 1 AND s.above
+                         AND a.runcat = p.target AND a.band = p.band AND a.stokes = p.stokes
+                         AND (a.f_int, a.xtrsrc) > (o.median_hi_f_int, o.median_hi_xtrsrc)
+                       ORDER BY a.f_int, a.xtrsrc LIMIT 1) na ON true
     ON CONFLICT (runcat, band, stokes) DO UPDATE
     SET f_datapoints = excluded.f_datapoints,
         avg_f_peak = excluded.avg_f_peak, avg_f_peak_sq = excluded.avg_f_peak_sq,
@@ -70,27 +155,40 @@ AS $$
         avg_f_int = excluded.avg_f_int, avg_f_int_sq = excluded.avg_f_int_sq,
         avg_f_int_weight = excluded.avg_f_int_weight,
         avg_weighted_f_int = excluded.avg_weighted_f_int,
-        avg_weighted_f_int_sq = excluded.avg_weighted_f_int_sq;
+        avg_weighted_f_int_sq = excluded.avg_weighted_f_int_sq,
+        f_int_count = excluded.f_int_count, f_int_sum = excluded.f_int_sum,
+        f_int_max = excluded.f_int_max,
+        median_lo_f_int = excluded.median_lo_f_int, median_lo_xtrsrc = excluded.median_lo_xtrsrc,
+        median_hi_f_int = excluded.median_hi_f_int, median_hi_xtrsrc = excluded.median_hi_xtrsrc,
+        latest_ts = excluded.latest_ts, latest_f_int = excluded.latest_f_int,
+        latest_freq = excluded.latest_freq, latest_xtrsrc = excluded.latest_xtrsrc;
+END
 $$;
 COMMENT ON FUNCTION assoc_store_flux(integer, integer) IS
-    'Insert or update runningcatalog_flux from the image''s active pairs of one assoc type.';
+    'Insert or update runningcatalog_flux (running means and variability state) from the image''s '
+    'active pairs of one assoc type; the pairs'' links must be inserted first.';
 
 CREATE OR REPLACE FUNCTION assoc_insert_links(p_image integer, p_assoc_type integer)
 RETURNS void
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
--- Links of the image's active pairs of one type, with the variability indices after the
--- measurement (r and distance_arcsec as stored in the pairs).
+-- Links of the image's active pairs of one type (to new_runcat for a fork child), with the
+-- variability indices after the measurement (r and distance_arcsec as stored in the pairs) and
+-- the measurement's band, Stokes and f_int.
+BEGIN
     INSERT INTO assocxtrsource (runcat, xtrsrc, type, distance_arcsec, r,
-                                v_int, eta_int, f_datapoints, v_peak, eta_peak)
-    SELECT runcat, xtrsrc, p_assoc_type, distance_arcsec, r,
+                                v_int, eta_int, f_datapoints, v_peak, eta_peak, band, stokes, f_int)
+    SELECT coalesce(new_runcat, runcat), xtrsrc, p_assoc_type, distance_arcsec, r,
            v_index(f_datapoints, avg_f_int, avg_f_int_sq),
            eta_index(f_datapoints, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq),
            f_datapoints,
            v_index(f_datapoints, avg_f_peak, avg_f_peak_sq),
-           eta_index(f_datapoints, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq)
+           eta_index(f_datapoints, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq),
+           band, stokes, f_int
     FROM temprunningcatalog
     WHERE image = p_image AND assoc_type = p_assoc_type AND NOT inactive;
+END
 $$;
 COMMENT ON FUNCTION assoc_insert_links(integer, integer) IS
     'Insert the links (assocxtrsource) of the image''s active pairs of one assoc type, with V and eta after the measurement.';

@@ -13,9 +13,8 @@ from tkpdb.migrations import head_revision
 
 TABLES = {
     "dataset", "frequencyband", "skyregion", "image", "extractedsource", "runningcatalog",
-    "runningcatalog_flux", "assocxtrsource", "assocskyrgn", "temprunningcatalog", "newsource",
-    "varmetric", "monitor", "rejection", "rejectreason", "version",
-    "varmetric_band", "association_log", "fork_log",
+    "runningcatalog_flux", "assocxtrsource", "assocskyrgn", "newsource",
+    "monitor", "rejection", "rejectreason", "version", "association_log", "fork_log",
 }
 
 
