@@ -15,6 +15,11 @@ CREATE OR REPLACE FUNCTION assoc_one_to_many(p_image integer)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
+-- Every table this stage reads is reached by key from the forked pairs. Statistics taken when
+-- a table was small (newsource: a few rows) made the planner scan it whole once per fork, in
+-- the copies and in the foreign-key actions of the runcat deletion (queries of PostgreSQL's
+-- own, which no SQL here can shape); with sequential scans off it takes the index each time.
+SET enable_seqscan = off
 AS $$
 DECLARE
     n_forked integer;
