@@ -79,89 +79,102 @@ BEGIN
         SELECT t.*, coalesce(t.new_runcat, t.runcat) AS target
         FROM temprunningcatalog t
         WHERE t.image = p_image AND t.assoc_type = p_assoc_type AND NOT t.inactive
+    ), state AS MATERIALIZED (
+        -- the new state of each pair's band, computed once from the state before
+        SELECT p.target AS runcat, p.band, p.stokes, o.tid, p.target <> p.runcat AS fork,
+               p.f_datapoints,
+               p.avg_f_peak, p.avg_f_peak_sq, p.avg_f_peak_weight, p.avg_weighted_f_peak, p.avg_weighted_f_peak_sq,
+               p.avg_f_int, p.avg_f_int_sq, p.avg_f_int_weight, p.avg_weighted_f_int, p.avg_weighted_f_int_sq,
+               s.m + (p.f_int IS NOT NULL)::integer AS f_int_count,
+               CASE WHEN p.f_int IS NULL THEN o.f_int_sum ELSE coalesce(o.f_int_sum, 0.0) + p.f_int END AS f_int_sum,
+               greatest(o.f_int_max, p.f_int) AS f_int_max,
+               CASE WHEN p.f_int IS NULL THEN o.median_lo_f_int
+                    WHEN s.m = 0 THEN p.f_int
+                    WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN nb.f_int ELSE o.median_lo_f_int END
+                    WHEN s.below THEN o.median_lo_f_int
+                    WHEN s.above THEN o.median_hi_f_int
+                    ELSE p.f_int END AS median_lo_f_int,
+               CASE WHEN p.f_int IS NULL THEN o.median_lo_xtrsrc
+                    WHEN s.m = 0 THEN p.xtrsrc
+                    WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN nb.xtrsrc ELSE o.median_lo_xtrsrc END
+                    WHEN s.below THEN o.median_lo_xtrsrc
+                    WHEN s.above THEN o.median_hi_xtrsrc
+                    ELSE p.xtrsrc END AS median_lo_xtrsrc,
+               CASE WHEN p.f_int IS NULL THEN o.median_hi_f_int
+                    WHEN s.m = 0 THEN p.f_int
+                    WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN o.median_lo_f_int ELSE na.f_int END
+                    WHEN s.below THEN o.median_lo_f_int
+                    WHEN s.above THEN o.median_hi_f_int
+                    ELSE p.f_int END AS median_hi_f_int,
+               CASE WHEN p.f_int IS NULL THEN o.median_hi_xtrsrc
+                    WHEN s.m = 0 THEN p.xtrsrc
+                    WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN o.median_lo_xtrsrc ELSE na.xtrsrc END
+                    WHEN s.below THEN o.median_lo_xtrsrc
+                    WHEN s.above THEN o.median_hi_xtrsrc
+                    ELSE p.xtrsrc END AS median_hi_xtrsrc,
+               CASE WHEN s.newer THEN img.taustart_ts ELSE o.latest_ts END AS latest_ts,
+               CASE WHEN s.newer THEN p.f_int ELSE o.latest_f_int END AS latest_f_int,
+               CASE WHEN s.newer THEN img.freq_eff ELSE o.latest_freq END AS latest_freq,
+               CASE WHEN s.newer THEN p.xtrsrc ELSE o.latest_xtrsrc END AS latest_xtrsrc
+        FROM pair p
+        CROSS JOIN img
+        -- the state before this measurement: one probe by key (OFFSET 0: never a hash join
+        -- over the whole flux table); a fork child starts from its parent's
+        LEFT JOIN LATERAL (SELECT o.ctid AS tid, o.* FROM runningcatalog_flux o
+                           WHERE o.runcat = p.runcat AND o.band = p.band AND o.stokes = p.stokes
+                           OFFSET 0) o ON true
+        CROSS JOIN LATERAL (
+            SELECT coalesce(o.f_int_count, 0) AS m,
+                   (p.f_int, p.xtrsrc) < (o.median_lo_f_int, o.median_lo_xtrsrc) AS below,
+                   (p.f_int, p.xtrsrc) > (o.median_hi_f_int, o.median_hi_xtrsrc) AS above,
+                   coalesce((img.taustart_ts, coalesce(p.f_int, '-infinity'), img.freq_eff, p.xtrsrc)
+                            > (o.latest_ts, coalesce(o.latest_f_int, '-infinity'), o.latest_freq,
+                               o.latest_xtrsrc), true) AS newer
+        ) s
+        -- the neighbours of an odd count's middle, each one backward or forward step of the
+        -- lightcurve index, read only when the middle moves that way
+        LEFT JOIN LATERAL (SELECT a.f_int, a.xtrsrc FROM assocxtrsource a
+                           WHERE s.m % 2 = 1 AND s.below
+                             AND a.runcat = p.target AND a.band = p.band AND a.stokes = p.stokes
+                             AND (a.f_int, a.xtrsrc) < (o.median_lo_f_int, o.median_lo_xtrsrc)
+                           ORDER BY a.f_int DESC, a.xtrsrc DESC LIMIT 1) nb ON true
+        LEFT JOIN LATERAL (SELECT a.f_int, a.xtrsrc FROM assocxtrsource a
+                           WHERE s.m % 2 = 1 AND s.above
+                             AND a.runcat = p.target AND a.band = p.band AND a.stokes = p.stokes
+                             AND (a.f_int, a.xtrsrc) > (o.median_hi_f_int, o.median_hi_xtrsrc)
+                           ORDER BY a.f_int, a.xtrsrc LIMIT 1) na ON true
+    ), updated AS (
+        -- a band already kept: rewritten in place, found by the tuple id just read (no second
+        -- index probe, a HOT update)
+        UPDATE runningcatalog_flux f
+        SET f_datapoints = s.f_datapoints,
+            avg_f_peak = s.avg_f_peak, avg_f_peak_sq = s.avg_f_peak_sq,
+            avg_f_peak_weight = s.avg_f_peak_weight, avg_weighted_f_peak = s.avg_weighted_f_peak,
+            avg_weighted_f_peak_sq = s.avg_weighted_f_peak_sq,
+            avg_f_int = s.avg_f_int, avg_f_int_sq = s.avg_f_int_sq,
+            avg_f_int_weight = s.avg_f_int_weight, avg_weighted_f_int = s.avg_weighted_f_int,
+            avg_weighted_f_int_sq = s.avg_weighted_f_int_sq,
+            f_int_count = s.f_int_count, f_int_sum = s.f_int_sum, f_int_max = s.f_int_max,
+            median_lo_f_int = s.median_lo_f_int, median_lo_xtrsrc = s.median_lo_xtrsrc,
+            median_hi_f_int = s.median_hi_f_int, median_hi_xtrsrc = s.median_hi_xtrsrc,
+            latest_ts = s.latest_ts, latest_f_int = s.latest_f_int, latest_freq = s.latest_freq,
+            latest_xtrsrc = s.latest_xtrsrc
+        FROM state s
+        WHERE f.ctid = s.tid AND NOT s.fork
     )
-    INSERT INTO runningcatalog_flux AS f (runcat, band, stokes, f_datapoints,
+    -- a band seen for the first time, and every fork child's band: a new row
+    INSERT INTO runningcatalog_flux (runcat, band, stokes, f_datapoints,
         avg_f_peak, avg_f_peak_sq, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq,
         avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq,
         f_int_count, f_int_sum, f_int_max, median_lo_f_int, median_lo_xtrsrc,
         median_hi_f_int, median_hi_xtrsrc, latest_ts, latest_f_int, latest_freq, latest_xtrsrc)
-    SELECT p.target, p.band, p.stokes, p.f_datapoints,
-           p.avg_f_peak, p.avg_f_peak_sq, p.avg_f_peak_weight, p.avg_weighted_f_peak, p.avg_weighted_f_peak_sq,
-           p.avg_f_int, p.avg_f_int_sq, p.avg_f_int_weight, p.avg_weighted_f_int, p.avg_weighted_f_int_sq,
-           s.m + (p.f_int IS NOT NULL)::integer,
-           CASE WHEN p.f_int IS NULL THEN o.f_int_sum ELSE coalesce(o.f_int_sum, 0.0) + p.f_int END,
-           greatest(o.f_int_max, p.f_int),
-           CASE WHEN p.f_int IS NULL THEN o.median_lo_f_int
-                WHEN s.m = 0 THEN p.f_int
-                WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN nb.f_int ELSE o.median_lo_f_int END
-                WHEN s.below THEN o.median_lo_f_int
-                WHEN s.above THEN o.median_hi_f_int
-                ELSE p.f_int END,
-           CASE WHEN p.f_int IS NULL THEN o.median_lo_xtrsrc
-                WHEN s.m = 0 THEN p.xtrsrc
-                WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN nb.xtrsrc ELSE o.median_lo_xtrsrc END
-                WHEN s.below THEN o.median_lo_xtrsrc
-                WHEN s.above THEN o.median_hi_xtrsrc
-                ELSE p.xtrsrc END,
-           CASE WHEN p.f_int IS NULL THEN o.median_hi_f_int
-                WHEN s.m = 0 THEN p.f_int
-                WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN o.median_lo_f_int ELSE na.f_int END
-                WHEN s.below THEN o.median_lo_f_int
-                WHEN s.above THEN o.median_hi_f_int
-                ELSE p.f_int END,
-           CASE WHEN p.f_int IS NULL THEN o.median_hi_xtrsrc
-                WHEN s.m = 0 THEN p.xtrsrc
-                WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN o.median_lo_xtrsrc ELSE na.xtrsrc END
-                WHEN s.below THEN o.median_lo_xtrsrc
-                WHEN s.above THEN o.median_hi_xtrsrc
-                ELSE p.xtrsrc END,
-           CASE WHEN s.newer THEN img.taustart_ts ELSE o.latest_ts END,
-           CASE WHEN s.newer THEN p.f_int ELSE o.latest_f_int END,
-           CASE WHEN s.newer THEN img.freq_eff ELSE o.latest_freq END,
-           CASE WHEN s.newer THEN p.xtrsrc ELSE o.latest_xtrsrc END
-    FROM pair p
-    CROSS JOIN img
-    -- the state before this measurement: one probe by key (OFFSET 0: never a hash join over
-    -- the whole flux table); a fork child starts from its parent's
-    LEFT JOIN LATERAL (SELECT o.* FROM runningcatalog_flux o
-                       WHERE o.runcat = p.runcat AND o.band = p.band AND o.stokes = p.stokes
-                       OFFSET 0) o ON true
-    CROSS JOIN LATERAL (
-        SELECT coalesce(o.f_int_count, 0) AS m,
-               (p.f_int, p.xtrsrc) < (o.median_lo_f_int, o.median_lo_xtrsrc) AS below,
-               (p.f_int, p.xtrsrc) > (o.median_hi_f_int, o.median_hi_xtrsrc) AS above,
-               coalesce((img.taustart_ts, coalesce(p.f_int, '-infinity'), img.freq_eff, p.xtrsrc)
-                        > (o.latest_ts, coalesce(o.latest_f_int, '-infinity'), o.latest_freq,
-                           o.latest_xtrsrc), true) AS newer
-    ) s
-    -- the neighbours of an odd count's middle, each one backward or forward step of the
-    -- lightcurve index, read only when the middle moves that way
-    LEFT JOIN LATERAL (SELECT a.f_int, a.xtrsrc FROM assocxtrsource a
-                       WHERE s.m % 2 = 1 AND s.below
-                         AND a.runcat = p.target AND a.band = p.band AND a.stokes = p.stokes
-                         AND (a.f_int, a.xtrsrc) < (o.median_lo_f_int, o.median_lo_xtrsrc)
-                       ORDER BY a.f_int DESC, a.xtrsrc DESC LIMIT 1) nb ON true
-    LEFT JOIN LATERAL (SELECT a.f_int, a.xtrsrc FROM assocxtrsource a
-                       WHERE s.m % 2 = 1 AND s.above
-                         AND a.runcat = p.target AND a.band = p.band AND a.stokes = p.stokes
-                         AND (a.f_int, a.xtrsrc) > (o.median_hi_f_int, o.median_hi_xtrsrc)
-                       ORDER BY a.f_int, a.xtrsrc LIMIT 1) na ON true
-    ON CONFLICT (runcat, band, stokes) DO UPDATE
-    SET f_datapoints = excluded.f_datapoints,
-        avg_f_peak = excluded.avg_f_peak, avg_f_peak_sq = excluded.avg_f_peak_sq,
-        avg_f_peak_weight = excluded.avg_f_peak_weight,
-        avg_weighted_f_peak = excluded.avg_weighted_f_peak,
-        avg_weighted_f_peak_sq = excluded.avg_weighted_f_peak_sq,
-        avg_f_int = excluded.avg_f_int, avg_f_int_sq = excluded.avg_f_int_sq,
-        avg_f_int_weight = excluded.avg_f_int_weight,
-        avg_weighted_f_int = excluded.avg_weighted_f_int,
-        avg_weighted_f_int_sq = excluded.avg_weighted_f_int_sq,
-        f_int_count = excluded.f_int_count, f_int_sum = excluded.f_int_sum,
-        f_int_max = excluded.f_int_max,
-        median_lo_f_int = excluded.median_lo_f_int, median_lo_xtrsrc = excluded.median_lo_xtrsrc,
-        median_hi_f_int = excluded.median_hi_f_int, median_hi_xtrsrc = excluded.median_hi_xtrsrc,
-        latest_ts = excluded.latest_ts, latest_f_int = excluded.latest_f_int,
-        latest_freq = excluded.latest_freq, latest_xtrsrc = excluded.latest_xtrsrc;
+    SELECT runcat, band, stokes, f_datapoints,
+           avg_f_peak, avg_f_peak_sq, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq,
+           avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq,
+           f_int_count, f_int_sum, f_int_max, median_lo_f_int, median_lo_xtrsrc,
+           median_hi_f_int, median_hi_xtrsrc, latest_ts, latest_f_int, latest_freq, latest_xtrsrc
+    FROM state
+    WHERE tid IS NULL OR fork;
 END
 $$;
 COMMENT ON FUNCTION assoc_store_flux(integer, integer) IS
