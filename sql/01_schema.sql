@@ -301,7 +301,11 @@ CREATE TABLE runningcatalog_flux (
     latest_freq              double precision,
     latest_xtrsrc            bigint,
     UNIQUE (runcat, band, stokes)
-) WITH (fillfactor = 75);   -- room on the page for HOT updates (every association rewrites rows)
+-- Room on the page for HOT updates: every association rewrites the rows of its runcats, and
+-- in one transaction each new version needs space beside the old one, so a page must stay
+-- more than half empty. Measured (3,000 sources, 12 images, no VACUUM): fillfactor 75 made
+-- 65 % of the updates HOT, 45 made all of them HOT, in a smaller table (380 against 562 pages).
+) WITH (fillfactor = 45);
 COMMENT ON TABLE runningcatalog_flux IS 'Running flux means per lightcurve, band and Stokes (Jy, Jy^2, '
     'weights 1/err^2 in Jy^-2) over f_datapoints measurements, and the state of its variability '
     'metrics (view varmetric).';

@@ -73,7 +73,7 @@ AS $$
 --   m even:   v < lo: hi = lo;  v > hi: lo = hi;  otherwise lo = hi = v
 -- The median is (lo + hi) / 2, the mean of the two middle values for an even count.
 BEGIN
-    WITH img AS (
+    WITH img AS MATERIALIZED (      -- read once, not once per pair
         SELECT taustart_ts, freq_eff FROM image WHERE id = p_image
     ), pair AS (
         SELECT t.*, coalesce(t.new_runcat, t.runcat) AS target

@@ -52,7 +52,8 @@ COMMENT ON COLUMN assocxtrsource.band IS 'Frequency band of the measurement''s i
 COMMENT ON COLUMN assocxtrsource.stokes IS 'Stokes parameter of the measurement''s image.';
 COMMENT ON COLUMN assocxtrsource.f_int IS 'Integrated flux (Jy) of the measurement (extractedsource.f_int).';
 
--- flux rows: the variability state (varmetric becomes a view over it)
+-- flux rows: the variability state (varmetric becomes a view over it), room for HOT updates
+ALTER TABLE runningcatalog_flux SET (fillfactor = 45);
 ALTER TABLE runningcatalog_flux
     ADD COLUMN IF NOT EXISTS f_int_count integer NOT NULL DEFAULT 0,
     ADD COLUMN IF NOT EXISTS f_int_sum double precision,
