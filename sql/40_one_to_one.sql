@@ -88,30 +88,12 @@ BEGIN
                s.m + (p.f_int IS NOT NULL)::integer AS f_int_count,
                CASE WHEN p.f_int IS NULL THEN o.f_int_sum ELSE coalesce(o.f_int_sum, 0.0) + p.f_int END AS f_int_sum,
                greatest(o.f_int_max, p.f_int) AS f_int_max,
-               CASE WHEN p.f_int IS NULL THEN o.median_lo_f_int
-                    WHEN s.m = 0 THEN p.f_int
-                    WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN nb.f_int ELSE o.median_lo_f_int END
-                    WHEN s.below THEN o.median_lo_f_int
-                    WHEN s.above THEN o.median_hi_f_int
-                    ELSE p.f_int END AS median_lo_f_int,
-               CASE WHEN p.f_int IS NULL THEN o.median_lo_xtrsrc
-                    WHEN s.m = 0 THEN p.xtrsrc
-                    WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN nb.xtrsrc ELSE o.median_lo_xtrsrc END
-                    WHEN s.below THEN o.median_lo_xtrsrc
-                    WHEN s.above THEN o.median_hi_xtrsrc
-                    ELSE p.xtrsrc END AS median_lo_xtrsrc,
-               CASE WHEN p.f_int IS NULL THEN o.median_hi_f_int
-                    WHEN s.m = 0 THEN p.f_int
-                    WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN o.median_lo_f_int ELSE na.f_int END
-                    WHEN s.below THEN o.median_lo_f_int
-                    WHEN s.above THEN o.median_hi_f_int
-                    ELSE p.f_int END AS median_hi_f_int,
-               CASE WHEN p.f_int IS NULL THEN o.median_hi_xtrsrc
-                    WHEN s.m = 0 THEN p.xtrsrc
-                    WHEN s.m % 2 = 1 THEN CASE WHEN s.below THEN o.median_lo_xtrsrc ELSE na.xtrsrc END
-                    WHEN s.below THEN o.median_lo_xtrsrc
-                    WHEN s.above THEN o.median_hi_xtrsrc
-                    ELSE p.xtrsrc END AS median_hi_xtrsrc,
+               -- the new middle keys, each one of: the measurement (1), the old lower (2) or
+               -- upper (3) middle, the entry below (4) or above (5) the old middle
+               (ARRAY[p.f_int, o.median_lo_f_int, o.median_hi_f_int, nb.f_int, na.f_int])[s.lo] AS median_lo_f_int,
+               (ARRAY[p.xtrsrc, o.median_lo_xtrsrc, o.median_hi_xtrsrc, nb.xtrsrc, na.xtrsrc])[s.lo] AS median_lo_xtrsrc,
+               (ARRAY[p.f_int, o.median_lo_f_int, o.median_hi_f_int, nb.f_int, na.f_int])[s.hi] AS median_hi_f_int,
+               (ARRAY[p.xtrsrc, o.median_lo_xtrsrc, o.median_hi_xtrsrc, nb.xtrsrc, na.xtrsrc])[s.hi] AS median_hi_xtrsrc,
                CASE WHEN s.newer THEN img.taustart_ts ELSE o.latest_ts END AS latest_ts,
                CASE WHEN s.newer THEN p.f_int ELSE o.latest_f_int END AS latest_f_int,
                CASE WHEN s.newer THEN img.freq_eff ELSE o.latest_freq END AS latest_freq,
@@ -130,6 +112,16 @@ BEGIN
                    coalesce((img.taustart_ts, coalesce(p.f_int, '-infinity'), img.freq_eff, p.xtrsrc)
                             > (o.latest_ts, coalesce(o.latest_f_int, '-infinity'), o.latest_freq,
                                o.latest_xtrsrc), true) AS newer
+        ) s0
+        -- which key becomes each middle (the rule in the header): lo, hi
+        CROSS JOIN LATERAL (
+            SELECT s0.*,
+                   CASE WHEN p.f_int IS NULL THEN 2 WHEN s0.m = 0 THEN 1
+                        WHEN s0.m % 2 = 1 THEN CASE WHEN s0.below THEN 4 ELSE 2 END
+                        WHEN s0.below THEN 2 WHEN s0.above THEN 3 ELSE 1 END AS lo,
+                   CASE WHEN p.f_int IS NULL THEN 3 WHEN s0.m = 0 THEN 1
+                        WHEN s0.m % 2 = 1 THEN CASE WHEN s0.below THEN 2 ELSE 5 END
+                        WHEN s0.below THEN 2 WHEN s0.above THEN 3 ELSE 1 END AS hi
         ) s
         -- the neighbours of an odd count's middle, each one backward or forward step of the
         -- lightcurve index, read only when the middle moves that way

@@ -301,19 +301,26 @@ def test_two_datasets_associated_by_two_threads(conn, dsn):
     assert results["left"] == results["right"]
 
 
+def holding_the_field(conn, dsn) -> tuple[int, int, object, int]:
+    """The third image associated without commit in a session of its own (which then holds the
+    locks of the field's sky area) and a fourth image of the same field loaded: (dataset,
+    fourth image, the holding session, its pid)."""
+    dataset, third = history(conn)
+    fourth = image_of(conn, dataset, 3)
+    tkpdb.insert_extracted_sources(conn, third, THIRD)
+    tkpdb.insert_extracted_sources(conn, fourth, [at(100, -60, 5.0)])
+    first = tkpdb.connect(dsn)
+    (first_pid,) = query(first, "SELECT pg_backend_pid()")[0]
+    tkpdb.associate_extracted_sources(first, third, commit=False)   # holds the locks
+    return dataset, fourth, first, first_pid
+
+
 def test_calls_on_one_dataset_are_serialized(conn, dsn):
     """Two images of one field: the first call holds the locks of its sky area until it commits;
     the second waits for them (pg_locks shows its request for a cell the first holds, not
     granted) and, once let through, sees the first call's new source: its extraction at the
     same position is a one-to-one match (type 3), not a second new source."""
-    dataset, third = history(conn)
-    fourth = image_of(conn, dataset, 3)
-    tkpdb.insert_extracted_sources(conn, third, THIRD)
-    tkpdb.insert_extracted_sources(conn, fourth, [at(100, -60, 5.0)])
-
-    first = tkpdb.connect(dsn)
-    (first_pid,) = query(first, "SELECT pg_backend_pid()")[0]
-    tkpdb.associate_extracted_sources(first, third, commit=False)   # holds the locks
+    dataset, fourth, first, first_pid = holding_the_field(conn, dsn)
     second = tkpdb.connect(dsn)
     (second_pid,) = query(second, "SELECT pg_backend_pid()")[0]
     done: list[dict] = []
@@ -388,13 +395,7 @@ def test_tiles_of_one_epoch_associate_side_by_side(conn, dsn):
 
 
 def test_a_wait_for_an_overlapping_image_is_bounded(conn, dsn):
-    dataset, third = history(conn)
-    fourth = image_of(conn, dataset, 3)
-    tkpdb.insert_extracted_sources(conn, third, THIRD)
-    tkpdb.insert_extracted_sources(conn, fourth, [at(100, -60, 5.0)])
-    first = tkpdb.connect(dsn)
-    (first_pid,) = query(first, "SELECT pg_backend_pid()")[0]
-    tkpdb.associate_extracted_sources(first, third, commit=False)
+    dataset, fourth, first, first_pid = holding_the_field(conn, dsn)
     second = tkpdb.connect(dsn)
     with second.cursor() as cur:
         cur.execute("SET tkpdb.lock_timeout = '200ms'")
