@@ -442,7 +442,8 @@ def report(conn, cfg: Config, res: Results, out: Path, plot_dir: Path, quick: bo
          f"{per_w4 / per_w1:.2f}", "<= 1.2", per_w4 / per_w1 <= 1.2, "w4"),
         (f"per-source cost, {cfg.w4_sources:,} vs {cfg.w3_sources:,} sources per image (W4 / W3 first)",
          f"{per_w4 / per_w3:.2f}", "<= 1.2", per_w4 / per_w3 <= 1.2, "w4"),
-        ("driver peak RSS, whole run (MB)", f"{res.rss_mb:.0f}", "< 300", res.rss_mb < 300, "memory"),
+        (f"driver peak RSS, W2 and W4 ({cfg.w4_sources:,}-source images; MB)", f"{res.rss_mb:.0f}", "< 300",
+         res.rss_mb < 300, "memory"),
         ("W1 lightcurves identical to the TraP-compatible engine before the rework",
          {None: "no reference for this configuration", True: "identical", False: "DIFFERENT"}[identical],
          "identical", bool(identical), "lightcurves"),
@@ -513,12 +514,14 @@ def report(conn, cfg: Config, res: Results, out: Path, plot_dir: Path, quick: bo
         "| running catalogue | median ms | p95 ms |", "|---:|---:|---:|",
         *[f"| {s:,} | {statistics.median(res.w2[s]) * 1000:.0f} | {p95(res.w2[s]) * 1000:.0f} |" for s in sizes],
         "", *[f"Stages at {s:,} (ms):\n\n{stage_medians(res.w2_stages[s])}" for s in sizes],
-        f"Driver peak resident memory up to the end of W2: {res.w2_rss_mb:.0f} MB; whole run "
-        f"(W4 included): {res.rss_mb:.0f} MB.", "",
+        f"Driver peak resident memory up to the end of W2: {res.w2_rss_mb:.0f} MB; up to the end of "
+        f"W4: {res.rss_mb:.0f} MB (before W1, whose in-memory baseline holds its catalogue in the "
+        "same process).", "",
         f"## W3 history: {cfg.w3_images} images of {cfg.w3_sources:,} sources of one field", "",
         f"Median of the first {win} images (after the first): {statistics.median(res.w3[1:win + 1]) * 1000:.1f} ms; "
         f"of the last {win}: {statistics.median(res.w3[-win:]) * 1000:.1f} ms.", "",
         f"## W4: {cfg.w4_images} images of {cfg.w4_sources:,} sources", "",
+        f"In the benchmark database after W2, in a field of its own. "
         f"Median {statistics.median(res.w4) * 1000:.0f} ms per image after the first "
         f"({cfg.w4_sources / statistics.median(res.w4):,.0f} sources/s; {per_w4 * 1e6:.1f} us per source, "
         f"W1 {per_w1 * 1e6:.1f} us, W3 {per_w3 * 1e6:.1f} us).", "", stage_medians(res.w4_stages),
@@ -580,11 +583,13 @@ def main(argv: list[str] | None = None) -> None:
     w1 = tkpdb.connect(w1_dsn)
     ref = tkpdb.connect(reference_dsn(args.dsn))
     res = Results()
-    run_w2(conn, cfg, res)      # first: the driver's memory while it fills a large catalogue
+    # W2 and W4 first: the driver's peak memory (it never holds a catalogue) is measured before
+    # the in-memory baseline of W1 keeps its catalogue and sorted fluxes in this process
+    run_w2(conn, cfg, res)
+    run_w4(conn, cfg, res)
     run_w1(w1, ref, cfg, res)
     run_w1_crowded(conn, cfg, res)
     run_w3(conn, cfg, res)
-    run_w4(conn, cfg, res)
     run_trap(args.dsn, args.trap_python, res)
     report(conn, cfg, res, args.out, args.plots or args.out.parent / "plots", args.quick,
            time.perf_counter() - t0, sys.argv[1:] if argv is None else argv)
