@@ -53,16 +53,29 @@ CREATE OR REPLACE FUNCTION sky_shift(ra0 double precision, decl0 double precisio
 RETURNS TABLE (ra double precision, decl double precision)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE ROWS 1
 AS $$
-    -- decl from atan2, not asin: asin loses up to 3 mas within a few mas of a pole
-    SELECT ra_norm(ra0 + degrees(atan2(radians(xi),
-                                       cos(radians(decl0)) - radians(eta) * sin(radians(decl0))))),
-           degrees(atan2(sin(radians(decl0)) + radians(eta) * cos(radians(decl0)),
-                         sqrt((cos(radians(decl0)) - radians(eta) * sin(radians(decl0))) ^ 2
-                              + radians(xi) ^ 2)))
+    -- decl from atan2, not asin: asin loses up to 3 mas within a few mas of a pole.
+    -- The trigonometry is computed once in a sub-select (OFFSET 0 keeps the planner from
+    -- copying it into every use of the outputs), and ra_norm() then takes a plain value, so
+    -- that it is inlined (a costly argument used three times would make it a function call).
+    SELECT ra_norm(s.ra), s.decl
+    FROM (SELECT ra0 + degrees(atan2(radians(xi),
+                                     cos(radians(decl0)) - radians(eta) * sin(radians(decl0)))) AS ra,
+                 degrees(atan2(sin(radians(decl0)) + radians(eta) * cos(radians(decl0)),
+                               sqrt((cos(radians(decl0)) - radians(eta) * sin(radians(decl0))) ^ 2
+                                    + radians(xi) ^ 2))) AS decl
+          OFFSET 0) s
 $$;
 COMMENT ON FUNCTION sky_shift(double precision, double precision, double precision, double precision) IS
     'Inverse of sky_offsets: the position (RA in [0, 360), decl; deg) at gnomonic offsets '
     '(xi, eta; deg) from (ra0, decl0).';
+
+CREATE OR REPLACE FUNCTION zone_height()
+RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN 0.1;
+COMMENT ON FUNCTION zone_height() IS
+    'Height (deg) of the declination zones of the runcat index (runningcatalog.anchor_zone = '
+    'floor(decl / zone_height())). Chosen by measurement against 1 deg and 1 arcmin zones.';
 
 CREATE OR REPLACE FUNCTION offset_distance_arcsec(xi double precision, eta double precision)
 RETURNS double precision

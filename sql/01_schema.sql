@@ -8,7 +8,7 @@
 -- Referential integrity: the small tables (dataset, frequencyband, skyregion, image, monitor,
 -- newsource, rejection) use foreign keys. The high-volume tables written by association
 -- (extractedsource.image, runningcatalog.xtrsrc and .dataset, runningcatalog_flux,
--- assocxtrsource, assocskyrgn, varmetric, varmetric_band) do not: a foreign key costs one
+-- assocxtrsource, assocskyrgn) do not: a foreign key costs one
 -- locking lookup per written row (~10 us, measured), which was most of the time of an
 -- association. Their references are kept by the engine:
 -- every write happens in the stage functions, in one transaction under the dataset lock, with
@@ -182,9 +182,12 @@ CREATE TABLE extractedsource (
     CHECK (ns_sys_err > 0 OR error_radius > 0)
 );
 CREATE INDEX extractedsource_image ON extractedsource (image);
--- The position as a pgSphere spoint is an indexed expression, not a stored column: a stored
--- spoint column would forbid binary COPY into the table (spoint has no binary input function).
-CREATE INDEX extractedsource_pos ON extractedsource USING gist (spoint(radians(ra), radians(decl)));
+-- No positional index: no stage looks measurements up by position (association reaches them
+-- through their image), and a GiST index on spoint(ra, decl) cost 45-80 ms of the 105-157 ms
+-- binary COPY of a 10,000-source image (measured). A cone search on measurements goes
+-- through extractedsource_cone() (99_cone_search.sql), which reads the images whose sky
+-- regions cover the position; a DBA who needs faster ad-hoc cone searches can add
+-- CREATE INDEX extractedsource_zone ON extractedsource (zone, ra), which it then uses.
 CREATE INDEX extractedsource_ff_runcat ON extractedsource (ff_runcat) WHERE ff_runcat IS NOT NULL;
 CREATE INDEX extractedsource_ff_monitor ON extractedsource (ff_monitor) WHERE ff_monitor IS NOT NULL;
 COMMENT ON TABLE extractedsource IS 'One row per measurement. extract_type 0 blind, 1 forced fit at a '
@@ -228,23 +231,30 @@ CREATE TABLE runningcatalog (
     -- NULL anchor_ra/anchor_decl (a row inserted by hand) anchors at the weighted mean.
     anchor_ra         double precision,
     anchor_decl       double precision,
-    anchor spoint GENERATED ALWAYS AS
-        (spoint(radians(coalesce(anchor_ra, wm_ra)), radians(coalesce(anchor_decl, wm_decl)))) STORED
+    -- the anchor as the zones index holds it: declination zone (zone_height() deg, the literal
+    -- below must equal it), RA and declination (deg)
+    anchor_zone integer GENERATED ALWAYS AS
+        (floor(coalesce(anchor_decl, wm_decl) / 0.1)::integer) STORED,
+    anchor_zone_ra double precision GENERATED ALWAYS AS (coalesce(anchor_ra, wm_ra)) STORED,
+    anchor_zone_decl double precision GENERATED ALWAYS AS (coalesce(anchor_decl, wm_decl)) STORED
 ) WITH (fillfactor = 60, autovacuum_vacuum_scale_factor = 0.05, autovacuum_analyze_scale_factor = 0.05);
--- Spatial access path of association, chosen by measurement on 10,000-source images: a probe
--- costs ~10 us with GiST on the position alone, ~19 us with GiST on (dataset, position)
--- through btree_gist (the dataset is then a cheap heap filter). Monitored runcats never take
--- part: partial index. A cone search on runcats: anchor within radius + runcat_anchor_margin(),
--- then pos within radius (see runcat_cone()).
-CREATE INDEX runningcatalog_anchor ON runningcatalog USING gist (anchor) WHERE NOT mon_src;
+-- Spatial access path of association: declination zones (Gray, Nieto-Santisteban & Szalay,
+-- MSR-TR-2006-52) in a B-tree on (dataset, zone, RA, decl) of the anchor. A search is one
+-- range scan per zone the circle touches (RA window from alpha(), the declination bounds
+-- checked on the index entries): runcat_zone_search() in 05_zones.sql.
+-- Chosen by measurement (10,000-source image, 10,500 runcats, per-extraction probes):
+-- zones of 0.1 deg 75 ms, 1 deg 101 ms, GiST on the anchor 226 ms; with the field inside a
+-- 1,000,000-source catalogue of another dataset the GiST probe cost grows (several
+-- catalogues under one GiST page) while the B-tree descends into the dataset's own key range.
+-- Monitored runcats never take part: partial index.
+CREATE INDEX runningcatalog_zone ON runningcatalog (dataset, anchor_zone, anchor_zone_ra, anchor_zone_decl)
+    WHERE NOT mon_src;
 
 CREATE FUNCTION runcat_anchor_margin() RETURNS double precision
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN 15.0 / 3600.0;
 COMMENT ON FUNCTION runcat_anchor_margin() IS
     'Largest distance (deg) between a runcat''s indexed anchor and its weighted-mean position.';
--- No B-tree on dataset alone: with statistics lagging behind a fast-growing catalogue the
--- planner combined it with the GiST probe (BitmapAnd) and read the whole dataset per probe.
 COMMENT ON TABLE runningcatalog IS 'One row per lightcurve ("unique source"): the weighted-mean position '
     '(deg) of its positional datapoints and the running means that update it.';
 COMMENT ON COLUMN runningcatalog.datapoints IS 'Number of positional datapoints (blind and monitoring fits; not null-detection fits).';
@@ -252,7 +262,9 @@ COMMENT ON COLUMN runningcatalog.wm_uncertainty_ew IS 'On-sky 1-sigma of the wei
 COMMENT ON COLUMN runningcatalog.avg_weight_ra IS 'Mean over datapoints of 1/uncertainty_ew^2 (deg^-2).';
 COMMENT ON COLUMN runningcatalog.avg_wra IS 'avg_weight_ra * wm_ra (deg^-1); kept equal to that product so RA never wraps in a sum.';
 COMMENT ON COLUMN runningcatalog.pos IS 'pgSphere position of (wm_ra, wm_decl).';
-COMMENT ON COLUMN runningcatalog.anchor IS 'GiST-indexed pgSphere position within runcat_anchor_margin() of pos.';
+COMMENT ON COLUMN runningcatalog.anchor_zone IS 'Declination zone of the anchor, floor(decl / zone_height()); key of runningcatalog_zone.';
+COMMENT ON COLUMN runningcatalog.anchor_zone_ra IS 'RA of the anchor (deg; anchor_ra, else wm_ra), within runcat_anchor_margin() of pos.';
+COMMENT ON COLUMN runningcatalog.anchor_zone_decl IS 'Declination of the anchor (deg; anchor_decl, else wm_decl).';
 
 ALTER TABLE monitor ADD FOREIGN KEY (runcat) REFERENCES runningcatalog (id) ON DELETE SET NULL;
 ALTER TABLE extractedsource ADD FOREIGN KEY (ff_runcat) REFERENCES runningcatalog (id) ON DELETE SET NULL;
@@ -273,10 +285,41 @@ CREATE TABLE runningcatalog_flux (
     avg_f_int_weight         double precision,
     avg_weighted_f_int       double precision,
     avg_weighted_f_int_sq    double precision,
+    -- variability state of the band (the varmetric view reads it; see 92_varmetric.sql):
+    -- the non-NULL f_int values, their sum and largest, the two middle ones as keys
+    -- (f_int, extraction id) into the lightcurve index of assocxtrsource, and the latest
+    -- measurement (time, f_int, freq_eff, extraction id)
+    f_int_count              integer NOT NULL DEFAULT 0,
+    f_int_sum                double precision,
+    f_int_max                double precision,
+    median_lo_f_int          double precision,
+    median_lo_xtrsrc         bigint,
+    median_hi_f_int          double precision,
+    median_hi_xtrsrc         bigint,
+    latest_ts                timestamp,
+    latest_f_int             double precision,
+    latest_freq              double precision,
+    latest_xtrsrc            bigint,
     UNIQUE (runcat, band, stokes)
-) WITH (fillfactor = 75);   -- room on the page for HOT updates (every association rewrites rows)
+-- Room on the page for HOT updates: every association rewrites the rows of its runcats, and
+-- in one transaction each new version needs space beside the old one, so a page must stay
+-- more than half empty. Measured (3,000 sources, 12 images, no VACUUM): fillfactor 75 made
+-- 65 % of the updates HOT, 45 made all of them HOT, in a smaller table (380 against 562 pages).
+) WITH (fillfactor = 45);
 COMMENT ON TABLE runningcatalog_flux IS 'Running flux means per lightcurve, band and Stokes (Jy, Jy^2, '
-    'weights 1/err^2 in Jy^-2) over f_datapoints measurements.';
+    'weights 1/err^2 in Jy^-2) over f_datapoints measurements, and the state of its variability '
+    'metrics (view varmetric).';
+COMMENT ON COLUMN runningcatalog_flux.f_int_count IS 'Measurements of the band with a non-NULL f_int.';
+COMMENT ON COLUMN runningcatalog_flux.f_int_sum IS 'Sum of their f_int (Jy), in association order.';
+COMMENT ON COLUMN runningcatalog_flux.f_int_max IS 'Largest f_int (Jy).';
+COMMENT ON COLUMN runningcatalog_flux.median_lo_f_int IS 'f_int (Jy) of the lower middle measurement in (f_int, extraction id) order; equal to median_hi for an odd count.';
+COMMENT ON COLUMN runningcatalog_flux.median_lo_xtrsrc IS 'Extraction id of the lower middle measurement.';
+COMMENT ON COLUMN runningcatalog_flux.median_hi_f_int IS 'f_int (Jy) of the upper middle measurement.';
+COMMENT ON COLUMN runningcatalog_flux.median_hi_xtrsrc IS 'Extraction id of the upper middle measurement.';
+COMMENT ON COLUMN runningcatalog_flux.latest_ts IS 'Start time of the latest measurement (ties: highest f_int, then freq_eff, then extraction id).';
+COMMENT ON COLUMN runningcatalog_flux.latest_f_int IS 'f_int (Jy) of the latest measurement.';
+COMMENT ON COLUMN runningcatalog_flux.latest_freq IS 'freq_eff (Hz) of the image of the latest measurement.';
+COMMENT ON COLUMN runningcatalog_flux.latest_xtrsrc IS 'Extraction id of the latest measurement.';
 
 CREATE TABLE assocxtrsource (
     id              serial PRIMARY KEY,
@@ -291,9 +334,20 @@ CREATE TABLE assocxtrsource (
     f_datapoints    integer NOT NULL,
     v_peak          double precision,
     eta_peak        double precision,
-    UNIQUE (runcat, xtrsrc)
+    -- the measurement's band, Stokes and f_int (Jy), copied from its image and extraction
+    band            integer NOT NULL,
+    stokes          smallint NOT NULL,
+    f_int           double precision
 );
 CREATE INDEX assocxtrsource_xtrsrc ON assocxtrsource (xtrsrc);
+-- The lightcurve index: a runcat's links per band and Stokes in f_int order. It serves every
+-- lookup by runcat and is the order-statistic structure of the exact median: the middle of a
+-- band moves by one entry per new measurement, one index probe (92_varmetric.sql). It
+-- replaces the unique index on (runcat, xtrsrc), whose order served nothing else: one
+-- randomly placed index entry per link instead of two. (runcat, xtrsrc) stays unique by
+-- construction (a runcat is linked once to each extraction: 80_associate_image.sql refuses a
+-- second association of an image; forced fits refuse a second fit of a runcat).
+CREATE INDEX assocxtrsource_lightcurve ON assocxtrsource (runcat, band, stokes, f_int, xtrsrc);
 COMMENT ON TABLE assocxtrsource IS 'Lightcurve links. type 2 fork base point, 3 one-to-one (and each link '
     'of a many-to-one), 4 new source, 6 history copied to a fork, 7 null-detection forced fit, 8 first '
     'and 9 later monitoring fits.';
@@ -301,6 +355,9 @@ COMMENT ON COLUMN assocxtrsource.distance_arcsec IS 'Separation (arcsec) from th
 COMMENT ON COLUMN assocxtrsource.r IS 'De Ruiter radius against the runcat position and uncertainty before this datapoint.';
 COMMENT ON COLUMN assocxtrsource.v_int IS 'Flux coefficient of variation of f_int in this band after this datapoint; NULL when the mean flux is 0.';
 COMMENT ON COLUMN assocxtrsource.eta_int IS 'Reduced chi-square of f_int about its weighted mean in this band after this datapoint.';
+COMMENT ON COLUMN assocxtrsource.band IS 'Frequency band of the measurement''s image.';
+COMMENT ON COLUMN assocxtrsource.stokes IS 'Stokes parameter of the measurement''s image.';
+COMMENT ON COLUMN assocxtrsource.f_int IS 'Integrated flux (Jy) of the measurement (extractedsource.f_int).';
 
 CREATE TABLE assocskyrgn (
     id           serial PRIMARY KEY,
@@ -323,83 +380,12 @@ CREATE TABLE newsource (
 COMMENT ON TABLE newsource IS 'Transient candidates: 0 possibly transient (above the best previous low '
     'limit), 1 likely transient (above the strongest previous high limit).';
 
-CREATE TABLE varmetric (
-    id                serial PRIMARY KEY,
-    runcat            integer NOT NULL UNIQUE,   -- engine-kept reference to runningcatalog
-    v_int             double precision,
-    eta_int           double precision,
-    band              integer,           -- engine-kept reference to frequencyband
-    newsource         integer REFERENCES newsource (id) ON DELETE SET NULL,
-    sigma_rms_max     double precision,
-    sigma_rms_min     double precision,
-    lightcurve_max    double precision,
-    lightcurve_avg    double precision,
-    lightcurve_median double precision
-) WITH (fillfactor = 60);   -- room on the page for HOT updates (each image rewrites the rows it touches)
+-- varmetric is a view over runningcatalog_flux (92_varmetric.sql): the state it reports is
+-- kept by the association in the row it updates anyway.
 
--- Incremental state of varmetric (see 92_varmetric.sql for how it is kept).
-CREATE TABLE varmetric_band (
-    runcat        integer NOT NULL,   -- engine-kept reference to runningcatalog
-    band          integer NOT NULL,
-    stokes        smallint NOT NULL,
-    n             integer NOT NULL,
-    f_int_sorted  double precision[] NOT NULL,
-    f_int_sum     double precision,
-    latest_ts     timestamp NOT NULL,
-    latest_f_int  double precision,
-    latest_freq   double precision NOT NULL,
-    latest_xtrsrc bigint NOT NULL,
-    PRIMARY KEY (runcat, band, stokes)
-) WITH (fillfactor = 60);   -- as varmetric
-ALTER TABLE varmetric_band ALTER COLUMN f_int_sorted SET STORAGE EXTERNAL;
-COMMENT ON TABLE varmetric_band IS 'Incremental state of varmetric per lightcurve, band and Stokes: '
-    'n measurements, their non-NULL f_int (Jy) ascending and their sum, and the latest measurement '
-    '(time, f_int, freq_eff Hz, extraction id; ties broken as in varmetric).';
-COMMENT ON COLUMN varmetric_band.n IS 'Measurements included; equals runningcatalog_flux.f_datapoints when in step.';
-
--- Scratch pairs of one association call. UNLOGGED (never worth WAL); every row carries the
--- image being associated, is written and deleted inside that image's transaction, so other
--- sessions never see it (MVCC) and concurrent calls on other datasets never collide.
-CREATE UNLOGGED TABLE temprunningcatalog (
-    image                  integer NOT NULL,
-    runcat                 integer NOT NULL,
-    xtrsrc                 bigint NOT NULL,
-    dataset                integer NOT NULL,
-    band                   integer NOT NULL,
-    stokes                 smallint NOT NULL,
-    distance_arcsec        double precision NOT NULL,
-    r                      double precision NOT NULL,
-    datapoints             integer NOT NULL,
-    wm_ra                  double precision NOT NULL,
-    wm_decl                double precision NOT NULL,
-    wm_uncertainty_ew      double precision NOT NULL,
-    wm_uncertainty_ns      double precision NOT NULL,
-    avg_ra_err             double precision NOT NULL,
-    avg_decl_err           double precision NOT NULL,
-    avg_wra                double precision NOT NULL,
-    avg_wdecl              double precision NOT NULL,
-    avg_weight_ra          double precision NOT NULL,
-    avg_weight_decl        double precision NOT NULL,
-    inactive               boolean NOT NULL DEFAULT false,
-    assoc_type             smallint NOT NULL DEFAULT 3,   -- link type the pair will get (2, 3, 7, 9)
-    new_runcat             integer,
-    f_datapoints           integer NOT NULL,
-    avg_f_peak             double precision,
-    avg_f_peak_sq          double precision,
-    avg_f_peak_weight      double precision,
-    avg_weighted_f_peak    double precision,
-    avg_weighted_f_peak_sq double precision,
-    avg_f_int              double precision,
-    avg_f_int_sq           double precision,
-    avg_f_int_weight       double precision,
-    avg_weighted_f_int     double precision,
-    avg_weighted_f_int_sq  double precision
-) WITH (autovacuum_vacuum_scale_factor = 0.0, autovacuum_vacuum_threshold = 20000);
-CREATE INDEX temprunningcatalog_image ON temprunningcatalog (image, xtrsrc);
--- One index only: with statistics that usually describe an empty table, a second index
--- on (image, runcat) let the planner probe by image alone and filter (quadratic per image).
-COMMENT ON TABLE temprunningcatalog IS 'Candidate (runcat, extraction) pairs of the association in progress, '
-    'with the runcat aggregates as they would be after adding the pair. Empty between calls.';
+-- The scratch pairs of an association call (temprunningcatalog) live in a temporary table of
+-- the calling session, created by assoc_scratch() (04_scratch.sql): no WAL, no shared
+-- buffers, emptied by every commit without leaving dead rows.
 
 -- What each association did (written by assoc_record_events, 93_lightcurves.sql), for the
 -- dataset statistics: the final state forgets pruned pairs and the runcats forks replaced.

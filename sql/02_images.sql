@@ -1,6 +1,7 @@
 -- 02_images.sql: register an image, with its frequency band and sky region.
 --
--- Reads:  dataset, frequencyband, skyregion, runningcatalog.
+-- Reads:  dataset, frequencyband, skyregion, runningcatalog (a new region's runcats through the
+--         zones index, runcat_zone_search() of 05_zones.sql).
 -- Writes: image; frequencyband and skyregion when no existing row fits; assocskyrgn for the
 --         runcats of the dataset that lie inside a newly created sky region.
 -- Invariant: every image has a band and a sky region of its own dataset; every blind runcat
@@ -67,10 +68,9 @@ BEGIN
     INSERT INTO assocskyrgn (runcat, skyrgn, distance_deg)
     SELECT rc.id, s.id, degrees(rc.pos <-> s.centre)
     FROM skyregion s
-    JOIN runningcatalog rc
-      ON rc.dataset = s.dataset AND NOT rc.mon_src AND rc.pos <@ s.region
-     AND rc.anchor <@ scircle(s.centre, radians(s.xtr_radius + runcat_anchor_margin()))
-    WHERE s.id = rgn_id;
+    CROSS JOIN LATERAL runcat_zone_search(s.dataset, s.centre_ra, s.centre_decl,
+                                          s.xtr_radius + runcat_anchor_margin()) rc
+    WHERE s.id = rgn_id AND rc.pos <@ s.region;
     RETURN rgn_id;
 END
 $$;
@@ -123,8 +123,6 @@ AS $$
 -- Delete a dataset and everything in it (set-based, dependants first).
 BEGIN
     PERFORM dataset_lock(p_dataset);
-    DELETE FROM varmetric vm USING runningcatalog rc WHERE rc.dataset = p_dataset AND vm.runcat = rc.id;
-    DELETE FROM varmetric_band b USING runningcatalog rc WHERE rc.dataset = p_dataset AND b.runcat = rc.id;
     DELETE FROM assocskyrgn s USING runningcatalog rc WHERE rc.dataset = p_dataset AND s.runcat = rc.id;
     DELETE FROM assocxtrsource a USING runningcatalog rc WHERE rc.dataset = p_dataset AND a.runcat = rc.id;
     DELETE FROM runningcatalog_flux f USING runningcatalog rc WHERE rc.dataset = p_dataset AND f.runcat = rc.id;
@@ -171,16 +169,12 @@ AS $$
     SELECT 'assocskyrgn.skyrgn', count(*) FROM assocskyrgn s
     WHERE NOT EXISTS (SELECT FROM skyregion r WHERE r.id = s.skyrgn)
     UNION ALL
-    SELECT 'varmetric.runcat', count(*) FROM varmetric vm
-    WHERE NOT EXISTS (SELECT FROM runningcatalog rc WHERE rc.id = vm.runcat)
+    SELECT 'assocxtrsource.band', count(*) FROM assocxtrsource a
+    WHERE NOT EXISTS (SELECT FROM frequencyband b WHERE b.id = a.band)
     UNION ALL
-    SELECT 'varmetric.band', count(*) FROM varmetric vm
-    WHERE vm.band IS NOT NULL AND NOT EXISTS (SELECT FROM frequencyband b WHERE b.id = vm.band)
-    UNION ALL
-    SELECT 'varmetric_band.runcat', count(*) FROM varmetric_band b
-    WHERE NOT EXISTS (SELECT FROM runningcatalog rc WHERE rc.id = b.runcat)
-    UNION ALL
-    SELECT 'temprunningcatalog (rows left between calls)', count(*) FROM temprunningcatalog;
+    SELECT 'assocxtrsource.f_int (differs from the extraction)', count(*) FROM assocxtrsource a
+    JOIN extractedsource x ON x.id = a.xtrsrc
+    WHERE a.f_int IS DISTINCT FROM x.f_int;
 $$;
 COMMENT ON FUNCTION check_integrity() IS
     'Dangling references in the tables whose integrity the engine keeps (expected: all 0). Scans whole tables: a DBA check, not for the hot path.';

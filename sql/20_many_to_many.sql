@@ -40,7 +40,10 @@ BEGIN
                                   ORDER BY round(c.r * 1e9), round(c.distance_arcsec * 1e6),
                                            rc.wm_decl, rc.wm_ra, c.runcat) AS rank
         FROM counted c
-        JOIN runningcatalog rc ON rc.id = c.runcat
+        -- the tie-break position by primary-key probe (OFFSET 0: a hash join read the
+        -- whole runningcatalog when the planner misjudged the scratch rows)
+        CROSS JOIN LATERAL (SELECT rc.wm_decl, rc.wm_ra FROM runningcatalog rc
+                            WHERE rc.id = c.runcat OFFSET 0) rc
         WHERE c.per_extraction > 1 AND c.per_runcat > 1
     )
     UPDATE temprunningcatalog SET inactive = true

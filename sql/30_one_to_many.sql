@@ -1,12 +1,12 @@
 -- 30_one_to_many.sql: stage 3 of association, fork runcats that match several extractions.
 --
--- Reads:  temprunningcatalog (active pairs of the image), runningcatalog_flux, assocxtrsource,
---         assocskyrgn, newsource, varmetric of the forked runcats.
+-- Reads:  temprunningcatalog (active pairs of the image), and by key from the forked runcats:
+--         runningcatalog_flux, assocxtrsource, assocskyrgn, newsource.
 -- Writes: one new runcat per active pair of a runcat with several active pairs
---         (temprunningcatalog.new_runcat, assoc_type = 2); its flux rows (every band and Stokes
---         of the old runcat, the image's band updated); its lightcurve (type 6 copies of the old
---         runcat's links, then the type 2 base point); copies of assocskyrgn, newsource and
---         varmetric; finally deletes the old runcat and its dependants, varmetric_band included
+--         (temprunningcatalog.new_runcat, assoc_type = 2); its lightcurve (type 6 copies of the
+--         old runcat's links, then the type 2 base point); its flux rows (every band and Stokes
+--         of the old runcat with their variability state, the image's band updated); copies of
+--         assocskyrgn and newsource; finally deletes the old runcat and its dependants
 --         (extractedsource.ff_runcat and monitor.runcat pointing at it become NULL).
 -- Invariant: a fork loses no history: every new runcat carries the old runcat's full lightcurve
 --            and the flux statistics of every band, plus the one new measurement.
@@ -15,9 +15,15 @@ CREATE OR REPLACE FUNCTION assoc_one_to_many(p_image integer)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
+-- Every table this stage reads is reached by key from the forked pairs. Statistics taken when
+-- a table was small (newsource: a few rows) made the planner scan it whole once per fork, in
+-- the copies and in the foreign-key actions of the runcat deletion (queries of PostgreSQL's
+-- own, which no SQL here can shape); with sequential scans off it takes the index each time.
+SET enable_seqscan = off
 AS $$
 DECLARE
     n_forked integer;
+    parents integer[];
 BEGIN
     -- the active pairs of runcats with several active pairs (window count, update by row
     -- address: no self-join of the scratch table, see 20_many_to_many.sql)
@@ -45,76 +51,68 @@ BEGIN
     FROM temprunningcatalog
     WHERE image = p_image AND assoc_type = 2;
 
-    -- flux statistics: other bands and Stokes copied, the image's band from the pair
+    -- Every lookup below is a probe by key from the image's forked pairs (LATERAL ... OFFSET 0):
+    -- a join would let a default estimate (thousands of links per runcat without statistics)
+    -- turn it into a sequential scan of the whole table (measured: two scans of 774,000
+    -- links, 300 ms, for 60 forks).
+
+    -- lightcurve: the old history (type 6, values unchanged), then the base point (type 2)
+    INSERT INTO assocxtrsource (runcat, xtrsrc, type, distance_arcsec, r, loglr,
+                                v_int, eta_int, f_datapoints, v_peak, eta_peak, band, stokes, f_int)
+    SELECT t.new_runcat, a.xtrsrc, 6, a.distance_arcsec, a.r, a.loglr,
+           a.v_int, a.eta_int, a.f_datapoints, a.v_peak, a.eta_peak, a.band, a.stokes, a.f_int
+    FROM temprunningcatalog t
+    CROSS JOIN LATERAL (SELECT a.* FROM assocxtrsource a WHERE a.runcat = t.runcat OFFSET 0) a
+    WHERE t.image = p_image AND t.assoc_type = 2;
+    PERFORM assoc_insert_links(p_image, 2);
+
+    -- flux statistics: other bands and Stokes copied (with their variability state), the
+    -- image's band from the pair (after the links: its median moves along them)
     INSERT INTO runningcatalog_flux (runcat, band, stokes, f_datapoints,
         avg_f_peak, avg_f_peak_sq, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq,
-        avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq)
+        avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq,
+        f_int_count, f_int_sum, f_int_max, median_lo_f_int, median_lo_xtrsrc,
+        median_hi_f_int, median_hi_xtrsrc, latest_ts, latest_f_int, latest_freq, latest_xtrsrc)
     SELECT t.new_runcat, f.band, f.stokes, f.f_datapoints,
            f.avg_f_peak, f.avg_f_peak_sq, f.avg_f_peak_weight, f.avg_weighted_f_peak, f.avg_weighted_f_peak_sq,
-           f.avg_f_int, f.avg_f_int_sq, f.avg_f_int_weight, f.avg_weighted_f_int, f.avg_weighted_f_int_sq
+           f.avg_f_int, f.avg_f_int_sq, f.avg_f_int_weight, f.avg_weighted_f_int, f.avg_weighted_f_int_sq,
+           f.f_int_count, f.f_int_sum, f.f_int_max, f.median_lo_f_int, f.median_lo_xtrsrc,
+           f.median_hi_f_int, f.median_hi_xtrsrc, f.latest_ts, f.latest_f_int, f.latest_freq,
+           f.latest_xtrsrc
     FROM temprunningcatalog t
-    JOIN runningcatalog_flux f ON f.runcat = t.runcat AND (f.band, f.stokes) <> (t.band, t.stokes)
-    WHERE t.image = p_image AND t.assoc_type = 2
-    UNION ALL
-    SELECT t.new_runcat, t.band, t.stokes, t.f_datapoints,
-           t.avg_f_peak, t.avg_f_peak_sq, t.avg_f_peak_weight, t.avg_weighted_f_peak, t.avg_weighted_f_peak_sq,
-           t.avg_f_int, t.avg_f_int_sq, t.avg_f_int_weight, t.avg_weighted_f_int, t.avg_weighted_f_int_sq
-    FROM temprunningcatalog t
-    WHERE t.image = p_image AND t.assoc_type = 2;
-
-    -- lightcurve: the old history (type 6, values unchanged) and the base point (type 2)
-    INSERT INTO assocxtrsource (runcat, xtrsrc, type, distance_arcsec, r, loglr,
-                                v_int, eta_int, f_datapoints, v_peak, eta_peak)
-    SELECT t.new_runcat, a.xtrsrc, 6, a.distance_arcsec, a.r, a.loglr,
-           a.v_int, a.eta_int, a.f_datapoints, a.v_peak, a.eta_peak
-    FROM temprunningcatalog t
-    JOIN assocxtrsource a ON a.runcat = t.runcat
-    WHERE t.image = p_image AND t.assoc_type = 2
-    UNION ALL
-    SELECT t.new_runcat, t.xtrsrc, 2, t.distance_arcsec, t.r, NULL,
-           v_index(t.f_datapoints, t.avg_f_int, t.avg_f_int_sq),
-           eta_index(t.f_datapoints, t.avg_f_int_weight, t.avg_weighted_f_int, t.avg_weighted_f_int_sq),
-           t.f_datapoints,
-           v_index(t.f_datapoints, t.avg_f_peak, t.avg_f_peak_sq),
-           eta_index(t.f_datapoints, t.avg_f_peak_weight, t.avg_weighted_f_peak, t.avg_weighted_f_peak_sq)
-    FROM temprunningcatalog t
-    WHERE t.image = p_image AND t.assoc_type = 2;
+    CROSS JOIN LATERAL (SELECT f.* FROM runningcatalog_flux f WHERE f.runcat = t.runcat OFFSET 0) f
+    WHERE t.image = p_image AND t.assoc_type = 2 AND (f.band, f.stokes) <> (t.band, t.stokes);
+    PERFORM assoc_store_flux(p_image, 2);
 
     INSERT INTO assocskyrgn (runcat, skyrgn, distance_deg)
     SELECT t.new_runcat, s.skyrgn, s.distance_deg
     FROM temprunningcatalog t
-    JOIN assocskyrgn s ON s.runcat = t.runcat
+    CROSS JOIN LATERAL (SELECT s.* FROM assocskyrgn s WHERE s.runcat = t.runcat OFFSET 0) s
     WHERE t.image = p_image AND t.assoc_type = 2;
 
     INSERT INTO newsource (runcat, trigger_xtrsrc, previous_limits_image, newsource_type)
     SELECT t.new_runcat, ns.trigger_xtrsrc, ns.previous_limits_image, ns.newsource_type
     FROM temprunningcatalog t
-    JOIN newsource ns ON ns.runcat = t.runcat
+    CROSS JOIN LATERAL (SELECT ns.* FROM newsource ns WHERE ns.runcat = t.runcat OFFSET 0) ns
     WHERE t.image = p_image AND t.assoc_type = 2;
 
-    INSERT INTO varmetric (runcat, v_int, eta_int, band, newsource, sigma_rms_max, sigma_rms_min,
-                           lightcurve_max, lightcurve_avg, lightcurve_median)
-    SELECT t.new_runcat, vm.v_int, vm.eta_int, vm.band, ns.id, vm.sigma_rms_max, vm.sigma_rms_min,
-           vm.lightcurve_max, vm.lightcurve_avg, vm.lightcurve_median
-    FROM temprunningcatalog t
-    JOIN varmetric vm ON vm.runcat = t.runcat
-    LEFT JOIN newsource ns ON ns.runcat = t.new_runcat
-    WHERE t.image = p_image AND t.assoc_type = 2;
-
-    -- the old runcats and their dependants (newsource cascades; ff_runcat and monitor.runcat
-    -- become NULL through their foreign keys)
-    DELETE FROM assocxtrsource a USING temprunningcatalog t
-    WHERE t.image = p_image AND t.assoc_type = 2 AND a.runcat = t.runcat;
-    DELETE FROM runningcatalog_flux f USING temprunningcatalog t
-    WHERE t.image = p_image AND t.assoc_type = 2 AND f.runcat = t.runcat;
-    DELETE FROM assocskyrgn s USING temprunningcatalog t
-    WHERE t.image = p_image AND t.assoc_type = 2 AND s.runcat = t.runcat;
-    DELETE FROM varmetric vm USING temprunningcatalog t
-    WHERE t.image = p_image AND t.assoc_type = 2 AND vm.runcat = t.runcat;
-    DELETE FROM varmetric_band b USING temprunningcatalog t
-    WHERE t.image = p_image AND t.assoc_type = 2 AND b.runcat = t.runcat;
-    DELETE FROM runningcatalog rc USING temprunningcatalog t
-    WHERE t.image = p_image AND t.assoc_type = 2 AND rc.id = t.runcat;
+    -- the old runcats and their dependants, each row found by the same probes and deleted by
+    -- its tuple id (newsource cascades; ff_runcat and monitor.runcat become NULL through their
+    -- foreign keys)
+    SELECT array_agg(DISTINCT runcat) INTO parents
+    FROM temprunningcatalog WHERE image = p_image AND assoc_type = 2;
+    DELETE FROM assocxtrsource WHERE ctid = ANY (ARRAY(
+        SELECT a.ctid FROM unnest(parents) p(runcat)
+        CROSS JOIN LATERAL (SELECT a.ctid FROM assocxtrsource a WHERE a.runcat = p.runcat OFFSET 0) a));
+    DELETE FROM runningcatalog_flux WHERE ctid = ANY (ARRAY(
+        SELECT f.ctid FROM unnest(parents) p(runcat)
+        CROSS JOIN LATERAL (SELECT f.ctid FROM runningcatalog_flux f WHERE f.runcat = p.runcat OFFSET 0) f));
+    DELETE FROM assocskyrgn WHERE ctid = ANY (ARRAY(
+        SELECT s.ctid FROM unnest(parents) p(runcat)
+        CROSS JOIN LATERAL (SELECT s.ctid FROM assocskyrgn s WHERE s.runcat = p.runcat OFFSET 0) s));
+    DELETE FROM runningcatalog WHERE ctid = ANY (ARRAY(
+        SELECT rc.ctid FROM unnest(parents) p(runcat)
+        CROSS JOIN LATERAL (SELECT rc.ctid FROM runningcatalog rc WHERE rc.id = p.runcat OFFSET 0) rc));
 
     RETURN n_forked;
 END

@@ -3,7 +3,8 @@
 -- Reads:  extractedsource (blind rows of the image), temprunningcatalog (to know which matched),
 --         image, skyregion.
 -- Writes: runningcatalog (datapoints 1, position = the extraction), runningcatalog_flux (the
---         image's band and Stokes), assocxtrsource (type 4: r 0, distance 0, V 0, eta 0),
+--         image's band and Stokes, with its variability state: one measurement),
+--         assocxtrsource (type 4: r 0, distance 0, V 0, eta 0),
 --         assocskyrgn (the image's region and every other region of the dataset containing it).
 -- Invariant: every blind extraction of an associated image is in at least one lightcurve.
 
@@ -18,7 +19,7 @@ BEGIN
     -- The image's constants are read once; new rows are joined back to their extraction
     -- through the primary key (never CTE to CTE, which has no index).
     WITH img AS (
-        SELECT id, dataset, band, stokes, skyrgn FROM image WHERE id = p_image
+        SELECT id, dataset, band, stokes, skyrgn, taustart_ts, freq_eff FROM image WHERE id = p_image
     ), new_rc AS (
         INSERT INTO runningcatalog (xtrsrc, dataset, datapoints, wm_ra, wm_decl,
                                     wm_uncertainty_ew, wm_uncertainty_ns, avg_ra_err, avg_decl_err,
@@ -37,28 +38,39 @@ BEGIN
                            WHERE t.image = p_image AND t.xtrsrc = x.id LIMIT 1) m ON true
         WHERE m.matched IS NULL
         RETURNING id, xtrsrc, pos
+    ), nx AS MATERIALIZED (
+        -- one primary-key probe per new runcat (OFFSET 0: never a hash join that would read
+        -- every extraction of the database when the estimate of new_rc is large)
+        SELECT rc.id, rc.xtrsrc, rc.pos, x.f_peak, x.f_peak_err, x.f_int, x.f_int_err
+        FROM new_rc rc
+        CROSS JOIN LATERAL (SELECT x.f_peak, x.f_peak_err, x.f_int, x.f_int_err
+                            FROM extractedsource x WHERE x.id = rc.xtrsrc OFFSET 0) x
     ), flux AS (
         INSERT INTO runningcatalog_flux (runcat, band, stokes, f_datapoints,
             avg_f_peak, avg_f_peak_sq, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq,
-            avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq)
-        SELECT rc.id, img.band, img.stokes, 1,
+            avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq,
+            f_int_count, f_int_sum, f_int_max, median_lo_f_int, median_lo_xtrsrc,
+            median_hi_f_int, median_hi_xtrsrc, latest_ts, latest_f_int, latest_freq, latest_xtrsrc)
+        SELECT x.id, img.band, img.stokes, 1,
                x.f_peak, x.f_peak ^ 2, x.f_peak_err ^ -2, x.f_peak * x.f_peak_err ^ -2,
                x.f_peak ^ 2 * x.f_peak_err ^ -2,
                x.f_int, x.f_int ^ 2, x.f_int_err ^ -2, x.f_int * x.f_int_err ^ -2,
-               x.f_int ^ 2 * x.f_int_err ^ -2
-        FROM new_rc rc
+               x.f_int ^ 2 * x.f_int_err ^ -2,
+               (x.f_int IS NOT NULL)::integer, x.f_int, x.f_int,
+               x.f_int, CASE WHEN x.f_int IS NOT NULL THEN x.xtrsrc END,
+               x.f_int, CASE WHEN x.f_int IS NOT NULL THEN x.xtrsrc END,
+               img.taustart_ts, x.f_int, img.freq_eff, x.xtrsrc
+        FROM nx x
         CROSS JOIN img
-        -- one primary-key probe per new runcat (OFFSET 0: never a hash join that would read
-        -- every extraction of the database when the estimate of new_rc is large)
-        CROSS JOIN LATERAL (SELECT x.* FROM extractedsource x WHERE x.id = rc.xtrsrc OFFSET 0) x
     ), assoc AS (
         INSERT INTO assocxtrsource (runcat, xtrsrc, type, distance_arcsec, r,
-                                    v_int, eta_int, f_datapoints, v_peak, eta_peak)
-        SELECT id, xtrsrc, 4, 0, 0, 0, 0, 1, 0, 0 FROM new_rc
+                                    v_int, eta_int, f_datapoints, v_peak, eta_peak, band, stokes, f_int)
+        SELECT x.id, x.xtrsrc, 4, 0, 0, 0, 0, 1, 0, 0, img.band, img.stokes, x.f_int
+        FROM nx x CROSS JOIN img
     ), sky AS (
         INSERT INTO assocskyrgn (runcat, skyrgn, distance_deg)
         SELECT rc.id, s.id, degrees(rc.pos <-> s.centre)
-        FROM new_rc rc
+        FROM nx rc
         CROSS JOIN img
         JOIN skyregion s ON s.dataset = img.dataset
                         AND (s.id = img.skyrgn OR s.region @> rc.pos)

@@ -1,13 +1,17 @@
 -- 70_cleanup.sql: last stage of association, empty the scratch table.
 --
 -- Reads:  nothing.
--- Writes: deletes the image's rows from temprunningcatalog.
--- Invariant: temprunningcatalog holds no committed rows between calls.
+-- Writes: deletes the image's rows from temprunningcatalog (the session's temporary table).
+-- Invariant: temprunningcatalog holds no rows between calls: this stage deletes the call's
+--            pairs (several calls can share one transaction), and every commit empties the
+--            table (ON COMMIT DELETE ROWS, 04_scratch.sql) without leaving dead rows.
 
 CREATE OR REPLACE FUNCTION assoc_cleanup(p_image integer)
 RETURNS void
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 AS $$
+BEGIN
     DELETE FROM temprunningcatalog WHERE image = p_image;
+END
 $$;
 COMMENT ON FUNCTION assoc_cleanup(integer) IS 'Last stage: delete the image''s scratch rows.';

@@ -2,8 +2,15 @@
 --
 -- Reads/writes: everything the stages 10..70 read and write.
 -- Invariant: runs inside the caller's transaction (one image, one transaction: any error undoes
---            every stage); calls for one dataset are serialized by dataset_lock(); an image is
---            associated at most once.
+--            every stage); calls whose sky areas overlap are serialized by sky_area_lock()
+--            (06_sky_area_lock.sql), calls on disjoint areas of one dataset (the tiles of an
+--            epoch) run side by side; an image is associated at most once.
+--
+-- The stages, in order (each a function of its own file, reading the set of the previous):
+--   candidate set (10) -> many-to-many (20) -> forks (30) -> one-to-one and many-to-one (40)
+--   -> new sources (50) -> transient candidates (60) -> events log (93) -> cleanup (70).
+-- The variability state (view varmetric) is written by the linking stages themselves, in
+-- the flux row they update (assoc_store_flux, 40_one_to_one.sql).
 --
 --   SELECT * FROM associate_image(42, 5.68, 1.0, 3.0);
 
@@ -43,7 +50,8 @@ BEGIN
     IF ds IS NULL THEN
         RAISE EXCEPTION 'associate_image: image % does not exist', p_image;
     END IF;
-    PERFORM dataset_lock(ds);
+    PERFORM assoc_scratch();
+    PERFORM sky_area_lock(p_image, beamwidths_limit);
     IF EXISTS (SELECT FROM extractedsource x JOIN assocxtrsource a ON a.xtrsrc = x.id
                WHERE x.image = p_image AND x.extract_type = 0) THEN
         RAISE EXCEPTION 'associate_image: image % is already associated', p_image;
@@ -67,9 +75,6 @@ BEGIN
     t := clock_timestamp();
     new_transient_candidates := assoc_transient_candidates(p_image, new_source_sigma_margin);
     ms := ms || jsonb_build_object('transient_candidates', extract(epoch FROM clock_timestamp() - t) * 1000);
-    t := clock_timestamp();
-    PERFORM assoc_update_varmetric(p_image);
-    ms := ms || jsonb_build_object('varmetric', extract(epoch FROM clock_timestamp() - t) * 1000);
     t := clock_timestamp();
     PERFORM assoc_record_events(p_image, candidates, one_to_one, one_to_many, many_to_one,
                                 many_to_many_pruned, new_sources, new_transient_candidates);

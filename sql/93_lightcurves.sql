@@ -2,7 +2,7 @@
 -- the small log that association writes so that the statistics can count its events.
 --
 -- Reads:  assocxtrsource, extractedsource, image, runningcatalog, newsource, and the two log
---         tables below.
+--         tables below (association reads the image's forked pairs and their links by key).
 -- Writes: association_log (one row per associated image: the counts associate_image returns)
 --         and fork_log (one row per lightcurve born by a fork), through assoc_record_events,
 --         called by associate_image before its cleanup stage (both tables: 01_schema.sql).
@@ -87,8 +87,10 @@ CREATE OR REPLACE FUNCTION assoc_record_events(
     p_many_to_one integer, p_many_to_many_pruned integer, p_new_sources integer,
     p_new_transient_candidates integer)
 RETURNS void
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
+BEGIN
     -- Called by associate_image after the stages and before the cleanup: the forked pairs are
     -- still in temprunningcatalog (assoc_type 2, runcat = the replaced runcat, new_runcat = the
     -- child), and each child's type 6 links are the parent's history.
@@ -103,16 +105,16 @@ AS $$
         many_to_many_pruned = excluded.many_to_many_pruned, new_sources = excluded.new_sources,
         new_transient_candidates = excluded.new_transient_candidates;
 
+    -- the parent's measurements in the fork image's band: the child's type 6 links of that
+    -- band, read through the lightcurve index (a probe per fork: a join read every link)
     INSERT INTO fork_log (runcat, parent_runcat, image, xtrsrc, parent_f_datapoints, parent_avg_f_int)
-    SELECT t.new_runcat, t.runcat, p_image, t.xtrsrc,
-           count(*) FILTER (WHERE i.band = t.band AND i.stokes = t.stokes),
-           avg(x.f_int) FILTER (WHERE i.band = t.band AND i.stokes = t.stokes)
+    SELECT t.new_runcat, t.runcat, p_image, t.xtrsrc, h.n, h.avg_f_int
     FROM temprunningcatalog t
-    LEFT JOIN assocxtrsource a ON a.runcat = t.new_runcat AND a.type = 6
-    LEFT JOIN extractedsource x ON x.id = a.xtrsrc
-    LEFT JOIN image i ON i.id = x.image
-    WHERE t.image = p_image AND t.assoc_type = 2 AND t.new_runcat IS NOT NULL
-    GROUP BY t.new_runcat, t.runcat, t.xtrsrc, t.band, t.stokes;
+    CROSS JOIN LATERAL (SELECT count(*) AS n, avg(a.f_int) AS avg_f_int FROM assocxtrsource a
+                        WHERE a.runcat = t.new_runcat AND a.band = t.band AND a.stokes = t.stokes
+                          AND a.type = 6) h
+    WHERE t.image = p_image AND t.assoc_type = 2 AND t.new_runcat IS NOT NULL;
+END
 $$;
 COMMENT ON FUNCTION assoc_record_events(integer, integer, integer, integer, integer, integer, integer, integer) IS
     'Record the counts of an image''s association and its forks (association_log, fork_log).';

@@ -5,7 +5,7 @@
 --         the image's own extractions), runningcatalog_flux.
 -- Writes: (association) temprunningcatalog rows of type 7 (deleted at the end), assocxtrsource
 --         type 7, runningcatalog_flux of the image's band and Stokes, runningcatalog
---         forcedfits_count + 1, varmetric (assoc_update_varmetric).
+--         forcedfits_count + 1 (the variability state lives in runningcatalog_flux: view varmetric).
 -- Invariant: a forced fit never moves a runcat nor counts as a positional datapoint
 --            (wm_*, avg_*, datapoints unchanged); it adds a flux measurement. A runcat is
 --            force-fitted in at most forcedfits_count < expiration consecutive images without a
@@ -83,14 +83,15 @@ BEGIN
             p_image, bad.ff_runcat;
     END IF;
 
+    PERFORM assoc_scratch();
     INSERT INTO temprunningcatalog (
-        image, runcat, xtrsrc, dataset, band, stokes, distance_arcsec, r, assoc_type,
+        image, runcat, xtrsrc, dataset, band, stokes, distance_arcsec, r, f_int, assoc_type,
         datapoints, wm_ra, wm_decl, wm_uncertainty_ew, wm_uncertainty_ns,
         avg_ra_err, avg_decl_err, avg_wra, avg_wdecl, avg_weight_ra, avg_weight_decl,
         f_datapoints,
         avg_f_peak, avg_f_peak_sq, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq,
         avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq)
-    SELECT i.id, rc.id, x.id, rc.dataset, i.band, i.stokes, 0, 0, 7,
+    SELECT i.id, rc.id, x.id, rc.dataset, i.band, i.stokes, 0, 0, x.f_int, 7,
            rc.datapoints, rc.wm_ra, rc.wm_decl, rc.wm_uncertainty_ew, rc.wm_uncertainty_ns,
            rc.avg_ra_err, rc.avg_decl_err, rc.avg_wra, rc.avg_wdecl, rc.avg_weight_ra,
            rc.avg_weight_decl,
@@ -107,8 +108,9 @@ BEGIN
            running_mean(f.f_datapoints, f.avg_weighted_f_int_sq, x.f_int ^ 2 * x.f_int_err ^ -2)
     FROM image i
     JOIN extractedsource x ON x.image = p_image AND x.extract_type = 1
-    JOIN runningcatalog rc ON rc.id = x.ff_runcat
-    LEFT JOIN runningcatalog_flux f ON f.runcat = rc.id AND f.band = i.band AND f.stokes = i.stokes
+    CROSS JOIN LATERAL (SELECT rc.* FROM runningcatalog rc WHERE rc.id = x.ff_runcat OFFSET 0) rc
+    LEFT JOIN LATERAL (SELECT f.* FROM runningcatalog_flux f
+                       WHERE f.runcat = rc.id AND f.band = i.band AND f.stokes = i.stokes OFFSET 0) f ON true
     WHERE i.id = p_image;
     GET DIAGNOSTICS forced_fits = ROW_COUNT;
 
@@ -117,7 +119,6 @@ BEGIN
     UPDATE runningcatalog rc SET forcedfits_count = rc.forcedfits_count + 1
     FROM temprunningcatalog t
     WHERE t.image = p_image AND t.assoc_type = 7 AND rc.id = t.runcat;
-    PERFORM assoc_update_varmetric(p_image);
     PERFORM assoc_cleanup(p_image);
 END
 $$;

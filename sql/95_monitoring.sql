@@ -6,8 +6,8 @@
 -- Writes: monitor (new positions; runcat once first fitted), runningcatalog (a mon_src runcat per
 --         monitored position, created at its first fit; datapoints + 1 and forcedfits_count 0 at
 --         every later fit; positions unchanged), runningcatalog_flux, assocxtrsource (8 first
---         fit, 9 later fits), varmetric (assoc_update_varmetric); temprunningcatalog rows of type
---         9, deleted at the end.
+--         fit, 9 later fits), temprunningcatalog rows of type 9 (the session's scratch table),
+--         deleted at the end; the variability state lives in runningcatalog_flux (view varmetric).
 -- Invariant: a monitored runcat is fed only by the fits of its monitor row: blind association
 --            (assoc_candidates filters mon_src, and so does its spatial index), null detections
 --            and sky-region membership never see it.
@@ -105,14 +105,15 @@ BEGIN
     END IF;
 
     -- later fits (type 9): one more datapoint, position unchanged
+    PERFORM assoc_scratch();
     INSERT INTO temprunningcatalog (
-        image, runcat, xtrsrc, dataset, band, stokes, distance_arcsec, r, assoc_type,
+        image, runcat, xtrsrc, dataset, band, stokes, distance_arcsec, r, f_int, assoc_type,
         datapoints, wm_ra, wm_decl, wm_uncertainty_ew, wm_uncertainty_ns,
         avg_ra_err, avg_decl_err, avg_wra, avg_wdecl, avg_weight_ra, avg_weight_decl,
         f_datapoints,
         avg_f_peak, avg_f_peak_sq, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq,
         avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq)
-    SELECT i.id, rc.id, x.id, rc.dataset, i.band, i.stokes, 0, 0, 9,
+    SELECT i.id, rc.id, x.id, rc.dataset, i.band, i.stokes, 0, 0, x.f_int, 9,
            rc.datapoints + 1, rc.wm_ra, rc.wm_decl, rc.wm_uncertainty_ew, rc.wm_uncertainty_ns,
            rc.avg_ra_err, rc.avg_decl_err, rc.avg_wra, rc.avg_wdecl, rc.avg_weight_ra,
            rc.avg_weight_decl,
@@ -130,8 +131,9 @@ BEGIN
     FROM image i
     JOIN extractedsource x ON x.image = p_image AND x.extract_type = 2
     JOIN monitor m ON m.id = x.ff_monitor
-    JOIN runningcatalog rc ON rc.id = m.runcat
-    LEFT JOIN runningcatalog_flux f ON f.runcat = rc.id AND f.band = i.band AND f.stokes = i.stokes
+    CROSS JOIN LATERAL (SELECT rc.* FROM runningcatalog rc WHERE rc.id = m.runcat OFFSET 0) rc
+    LEFT JOIN LATERAL (SELECT f.* FROM runningcatalog_flux f
+                       WHERE f.runcat = rc.id AND f.band = i.band AND f.stokes = i.stokes OFFSET 0) f ON true
     WHERE i.id = p_image;
     GET DIAGNOSTICS later_fits = ROW_COUNT;
     PERFORM assoc_insert_links(p_image, 9);
@@ -142,7 +144,7 @@ BEGIN
 
     -- first fits (type 8): a monitored runcat at the fitted position
     WITH img AS (
-        SELECT id, dataset, band, stokes FROM image WHERE id = p_image
+        SELECT id, dataset, band, stokes, taustart_ts, freq_eff FROM image WHERE id = p_image
     ), new_rc AS (
         INSERT INTO runningcatalog (xtrsrc, dataset, datapoints, wm_ra, wm_decl,
                                     wm_uncertainty_ew, wm_uncertainty_ns, avg_ra_err, avg_decl_err,
@@ -156,28 +158,39 @@ BEGIN
         JOIN extractedsource x ON x.image = p_image AND x.extract_type = 2
         JOIN monitor m ON m.id = x.ff_monitor AND m.runcat IS NULL
         RETURNING id, xtrsrc
+    ), nx AS MATERIALIZED (
+        SELECT rc.id, rc.xtrsrc, x.ff_monitor, x.f_peak, x.f_peak_err, x.f_int, x.f_int_err
+        FROM new_rc rc
+        CROSS JOIN LATERAL (SELECT x.ff_monitor, x.f_peak, x.f_peak_err, x.f_int, x.f_int_err
+                            FROM extractedsource x WHERE x.id = rc.xtrsrc OFFSET 0) x
     ), flux AS (
         INSERT INTO runningcatalog_flux (runcat, band, stokes, f_datapoints,
             avg_f_peak, avg_f_peak_sq, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq,
-            avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq)
-        SELECT rc.id, img.band, img.stokes, 1,
+            avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq,
+            f_int_count, f_int_sum, f_int_max, median_lo_f_int, median_lo_xtrsrc,
+            median_hi_f_int, median_hi_xtrsrc, latest_ts, latest_f_int, latest_freq, latest_xtrsrc)
+        SELECT x.id, img.band, img.stokes, 1,
                x.f_peak, x.f_peak ^ 2, x.f_peak_err ^ -2, x.f_peak * x.f_peak_err ^ -2,
                x.f_peak ^ 2 * x.f_peak_err ^ -2,
                x.f_int, x.f_int ^ 2, x.f_int_err ^ -2, x.f_int * x.f_int_err ^ -2,
-               x.f_int ^ 2 * x.f_int_err ^ -2
-        FROM new_rc rc CROSS JOIN img JOIN extractedsource x ON x.id = rc.xtrsrc
+               x.f_int ^ 2 * x.f_int_err ^ -2,
+               (x.f_int IS NOT NULL)::integer, x.f_int, x.f_int,
+               x.f_int, CASE WHEN x.f_int IS NOT NULL THEN x.xtrsrc END,
+               x.f_int, CASE WHEN x.f_int IS NOT NULL THEN x.xtrsrc END,
+               img.taustart_ts, x.f_int, img.freq_eff, x.xtrsrc
+        FROM nx x CROSS JOIN img
     ), links AS (
         INSERT INTO assocxtrsource (runcat, xtrsrc, type, distance_arcsec, r,
-                                    v_int, eta_int, f_datapoints, v_peak, eta_peak)
-        SELECT id, xtrsrc, 8, 0, 0, 0, 0, 1, 0, 0 FROM new_rc
+                                    v_int, eta_int, f_datapoints, v_peak, eta_peak, band, stokes, f_int)
+        SELECT x.id, x.xtrsrc, 8, 0, 0, 0, 0, 1, 0, 0, img.band, img.stokes, x.f_int
+        FROM nx x CROSS JOIN img
     ), watched AS (
-        UPDATE monitor m SET runcat = rc.id
-        FROM new_rc rc JOIN extractedsource x ON x.id = rc.xtrsrc
+        UPDATE monitor m SET runcat = x.id
+        FROM nx x
         WHERE m.id = x.ff_monitor
     )
     SELECT count(*) INTO first_fits FROM new_rc;
 
-    PERFORM assoc_update_varmetric(p_image);
     PERFORM assoc_cleanup(p_image);
 END
 $$;

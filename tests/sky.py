@@ -60,6 +60,13 @@ def query(conn, sql: str, params: tuple = ()) -> list[tuple]:
     return rows
 
 
+def scratch_rows(conn) -> int:
+    """Rows in this session's scratch table temprunningcatalog (0 when it has none yet)."""
+    if query(conn, "SELECT to_regclass('pg_temp.temprunningcatalog')") == [(None,)]:
+        return 0
+    return query(conn, "SELECT count(*) FROM temprunningcatalog")[0][0]
+
+
 def lightcurves(conn, dataset: int) -> dict[int, list[tuple[int, int]]]:
     """runcat id -> [(xtrsrc, type), ...] ordered by extraction id."""
     rows = query(conn, """

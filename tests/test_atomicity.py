@@ -22,7 +22,9 @@ from tests.sky import image, query, source
 COUNT_ROWS = """
     SELECT (SELECT count(*) FROM extractedsource), (SELECT count(*) FROM runningcatalog),
            (SELECT count(*) FROM runningcatalog_flux), (SELECT count(*) FROM assocxtrsource),
-           (SELECT count(*) FROM assocskyrgn), (SELECT count(*) FROM temprunningcatalog)"""
+           (SELECT count(*) FROM assocskyrgn),
+           (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relname = 'temprunningcatalog' AND n.nspname = 'public')"""
 
 
 def two_image_dataset(conn) -> tuple[int, int, list[dict]]:

@@ -13,9 +13,9 @@ from tkpdb.migrations import head_revision
 
 TABLES = {
     "dataset", "frequencyband", "skyregion", "image", "extractedsource", "runningcatalog",
-    "runningcatalog_flux", "assocxtrsource", "assocskyrgn", "temprunningcatalog", "newsource",
-    "varmetric", "monitor", "rejection", "rejectreason", "version",
-    "varmetric_band", "association_log", "fork_log", "image_input",
+    "runningcatalog_flux", "assocxtrsource", "assocskyrgn", "newsource",
+    "monitor", "rejection", "rejectreason", "version", "association_log", "fork_log",
+    "image_input",
 }
 
 
@@ -132,3 +132,60 @@ def test_a_database_of_revision_0003_upgrades_to_the_schema_of_a_new_one(empty_d
         only_upgraded = [row for row in upgraded[kind] if row not in new[kind]]
         only_new = [row for row in new[kind] if row not in upgraded[kind]]
         assert not only_upgraded and not only_new, (kind, only_upgraded, only_new)
+
+
+def test_an_upgraded_database_keeps_its_variability_metrics(empty_dsn):
+    """A revision-0003 database with lightcurves (associated by its own functions) upgrades with
+    its data: varmetric, a table there and a view over the flux rows' new state here, reports
+    the same values for every lightcurve, and the upgraded engine continues them."""
+    import datetime as dt
+
+    import numpy as np
+
+    from tkpdb.ingest import copy_binary
+    from tkpdb.simulate import observe, random_sky
+
+    conn = psycopg2.connect(empty_dsn)
+    with conn, conn.cursor() as cur:
+        cur.execute(SNAPSHOT_0003.read_text())
+    conn.close()
+    conn = psycopg2.connect(empty_dsn)
+    rng = np.random.default_rng(3)
+    sky = random_sky(150, 150.0, 30.0, 0.3, rng)
+    columns = "runcat, v_int, eta_int, band, newsource, sigma_rms_max, lightcurve_max, lightcurve_median"
+
+    def image(cur, dataset: int, k: int) -> int:
+        cur.execute("SELECT insert_image(%s, %s, 10.0, %s, 2e6, 0.01, 0.008, 0.0, 150.0, 30.0, 1.0, "
+                    "1e-3, 2e-3, 8.0)", (dataset, dt.datetime(2026, 1, 1) + dt.timedelta(minutes=k),
+                                         (150e6, 160e6)[k % 2]))
+        img = cur.fetchone()[0]
+        cur.execute("SELECT array_agg(nextval('extractedsource_id_seq')) FROM generate_series(1, %s)",
+                    (len(sky),))
+        ids = np.asarray(cur.fetchone()[0], dtype=np.int64)
+        copy_binary(cur, "extractedsource", [("id", "int8", ids), ("image", "int4", np.full(len(sky), img))]
+                    + [(name, "float8", np.asarray(v, float)) for name, v in observe(sky, rng).items()])
+        cur.execute("SELECT * FROM associate_image(%s)", (img,))
+        return img
+
+    with conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO dataset (description) VALUES ('older') RETURNING id")
+        (dataset,) = cur.fetchone()
+        for k in range(5):
+            image(cur, dataset, k)
+        cur.execute(f"SELECT {columns}, lightcurve_avg FROM varmetric ORDER BY runcat")
+        before = cur.fetchall()
+    conn.close()
+    tkpdb.upgrade(empty_dsn)
+    conn = psycopg2.connect(empty_dsn)
+    with conn, conn.cursor() as cur:
+        cur.execute(f"SELECT {columns}, lightcurve_avg FROM varmetric ORDER BY runcat")
+        after = cur.fetchall()
+        assert [row[:-1] for row in after] == [row[:-1] for row in before]
+        assert [row[-1] for row in after] == pytest.approx([row[-1] for row in before], rel=1e-12)
+        image(cur, dataset, 5)                          # the new engine continues the lightcurves
+        cur.execute("SELECT reference, dangling FROM check_integrity() WHERE dangling > 0")
+        assert cur.fetchall() == []
+        cur.execute("""SELECT count(*) FROM runningcatalog_flux
+                       WHERE f_int_count <> f_datapoints OR median_hi_xtrsrc IS NULL""")
+        assert cur.fetchone() == (0,)
+    conn.close()

@@ -193,7 +193,7 @@ def test_deleting_a_dataset_deletes_its_statistics_and_state(conn):
         cur.execute("SELECT delete_dataset(%s)", (dataset,))
     assert query(conn, "SELECT count(*) FROM association_log") == [(4,)]
     assert query(conn, "SELECT DISTINCT runcat FROM fork_log ORDER BY 1") == [(k1,), (k2,)]
-    assert query(conn, "SELECT DISTINCT runcat FROM varmetric_band ORDER BY 1") == [(k1,), (k2,)]
+    assert query(conn, "SELECT DISTINCT runcat FROM varmetric ORDER BY 1") == [(k1,), (k2,)]
     assert query(conn, "SELECT dataset FROM dataset_statistics") == [(other,)]
 
 

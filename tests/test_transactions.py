@@ -11,8 +11,10 @@
 * temprunningcatalog rows are private to the call: an association of one dataset completes
   while another dataset's association is held half-way (its scratch rows written), and both
   give the reference result; two datasets associated by two threads at once do too.
-* Two calls on one dataset are serialized by the dataset's advisory lock: the second waits
-  (seen in pg_locks) until the first commits, and then sees its result.
+* Two calls on one dataset whose images overlap are serialized by the locks of their sky
+  area: the second waits (seen in pg_locks) until the first commits, and then sees its
+  result; the wait is bounded (tkpdb.lock_timeout) and its error names the holder. Images
+  that do not overlap (the tiles of an epoch) associate side by side, with the serial result.
 """
 
 from __future__ import annotations
@@ -24,11 +26,10 @@ import psycopg2
 import pytest
 
 import tkpdb
-from tests.sky import Survey, image, offset, query, source
+from tests.sky import Survey, image, offset, query, scratch_rows, source
 
 ERRORS = dict(error_radius=1.2, sys_err=1.6)   # on-sky sigma 2 arcsec per axis
 CENTRE = (150.0, 20.0)
-LOCK_CLASS = 1952805748                        # dataset_lock() in sql/02_images.sql
 
 
 def at(east: float, north: float, flux: float = 1.0) -> dict:
@@ -91,7 +92,7 @@ FAILURES = {
     "assoc_store_flux": ("runningcatalog_flux", "TG_OP = 'UPDATE'"),
     "assoc_new_sources": ("runningcatalog", "TG_OP = 'INSERT' AND NEW.datapoints = 1"),
     "assoc_transient_candidates": ("newsource", "TG_OP = 'INSERT'"),
-    "assoc_update_varmetric": ("varmetric", "TG_OP = 'UPDATE'"),
+    "assoc_insert_links": ("assocxtrsource", "NEW.type = 2"),
     "assoc_record_events": ("association_log", "TG_OP = 'INSERT'"),
 }
 
@@ -116,7 +117,7 @@ def test_an_error_in_any_stage_leaves_nothing(conn, stage):
     assert stage in err.value.diag.context           # it failed in the intended stage
     assert snapshot(conn) == before
     assert query(conn, "SELECT count(*) FROM extractedsource WHERE id = ANY(%s)", (ids,)) == [(0,)]
-    assert query(conn, "SELECT count(*) FROM temprunningcatalog") == [(0,)]
+    assert scratch_rows(conn) == 0
 
     # without the failure the image associates as if nothing had happened
     execute(conn, f"DROP TRIGGER injected_failure ON {table}; DROP FUNCTION injected_failure()")
@@ -248,7 +249,8 @@ def test_scratch_rows_are_private_to_the_call(conn, dsn):
     worker.start()
     wait_for(conn, """SELECT 1 FROM pg_locks WHERE pid = %s AND locktype = 'advisory'
                       AND objid = 42 AND NOT granted""", (held_pid,), "P held in stage 3")
-    assert query(conn, "SELECT count(*) FROM temprunningcatalog") == [(0,)]   # P's are private
+    # P's pairs are in a temporary table of its own session, which no other session sees
+    assert scratch_rows(conn) == 0
 
     q = Survey(conn, "running")
     for step, rows in enumerate(survey_images(0.0)):
@@ -299,19 +301,26 @@ def test_two_datasets_associated_by_two_threads(conn, dsn):
     assert results["left"] == results["right"]
 
 
-def test_calls_on_one_dataset_are_serialized(conn, dsn):
-    """The first call holds the dataset lock until it commits; the second waits for it (pg_locks
-    shows its advisory lock request not granted, on the same key the first holds) and, once
-    let through, sees the first call's new source: its extraction at the same position is a
-    one-to-one match (type 3), not a second new source."""
+def holding_the_field(conn, dsn) -> tuple[int, int, object, int]:
+    """The third image associated without commit in a session of its own (which then holds the
+    locks of the field's sky area) and a fourth image of the same field loaded: (dataset,
+    fourth image, the holding session, its pid)."""
     dataset, third = history(conn)
     fourth = image_of(conn, dataset, 3)
     tkpdb.insert_extracted_sources(conn, third, THIRD)
     tkpdb.insert_extracted_sources(conn, fourth, [at(100, -60, 5.0)])
-
     first = tkpdb.connect(dsn)
     (first_pid,) = query(first, "SELECT pg_backend_pid()")[0]
-    tkpdb.associate_extracted_sources(first, third, commit=False)   # holds the lock
+    tkpdb.associate_extracted_sources(first, third, commit=False)   # holds the locks
+    return dataset, fourth, first, first_pid
+
+
+def test_calls_on_one_dataset_are_serialized(conn, dsn):
+    """Two images of one field: the first call holds the locks of its sky area until it commits;
+    the second waits for them (pg_locks shows its request for a cell the first holds, not
+    granted) and, once let through, sees the first call's new source: its extraction at the
+    same position is a one-to-one match (type 3), not a second new source."""
+    dataset, fourth, first, first_pid = holding_the_field(conn, dsn)
     second = tkpdb.connect(dsn)
     (second_pid,) = query(second, "SELECT pg_backend_pid()")[0]
     done: list[dict] = []
@@ -319,11 +328,11 @@ def test_calls_on_one_dataset_are_serialized(conn, dsn):
         tkpdb.associate_extracted_sources(second, fourth)))
     worker.start()
 
-    lock = """SELECT granted FROM pg_locks WHERE locktype = 'advisory' AND pid = %s
-              AND classid = %s AND objid = %s AND objsubid = 2"""
-    wait_for(conn, lock.replace("SELECT granted", "SELECT 1") + " AND NOT granted",
-             (second_pid, LOCK_CLASS, dataset), "the second call waiting for the dataset lock")
-    assert query(conn, lock, (first_pid, LOCK_CLASS, dataset)) == [(True,)]
+    cells = """SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND pid = %s
+               AND objsubid = 1 AND classid = %s AND mode = 'ExclusiveLock' AND granted = %s"""
+    wait_for(conn, cells, (second_pid, dataset, False), "the second call waiting for a sky cell")
+    (waiting,), = query(conn, cells, (second_pid, dataset, False))
+    assert (waiting,) in query(conn, cells, (first_pid, dataset, True))
     assert not done
     # another dataset is not held up meanwhile
     other, other_third = history(conn, "other")
@@ -335,5 +344,67 @@ def test_calls_on_one_dataset_are_serialized(conn, dsn):
     assert len(done) == 1 and (done[0]["one_to_one"], done[0]["new_sources"]) == (1, 0)
     assert query(conn, """SELECT a.type FROM assocxtrsource a JOIN extractedsource x
                           ON x.id = a.xtrsrc WHERE x.image = %s""", (fourth,)) == [(3,)]
+    first.close()
+    second.close()
+
+
+# Two tiles of one epoch, 10 degrees apart: they share no sky cell.
+TILES = ((150.0, 20.0), (160.5, 20.0))
+
+
+def tile_rows(centre: tuple[float, float], step: int) -> list[dict]:
+    """A crowded little field at a tile centre (forks, many-to-one, a new source)."""
+    return [source(*offset(*centre, e, n), flux=1.0 + 0.1 * step, **ERRORS)
+            for e, n in [(0, 0), (9, 0), (0, 18), (8 * (step % 2) - 4, 8), (60 * step, 0)]]
+
+
+def tiles(conn, description: str) -> tuple[int, list[list[int]]]:
+    """A dataset with two tiles per epoch for two epochs; images registered, not associated."""
+    dataset = tkpdb.insert_dataset(conn, description)
+    images = [[image(conn, dataset, step, centre_ra=ra, centre_decl=decl, xtr_radius=1.0)
+               for ra, decl in TILES] for step in range(3)]
+    for step, epoch in enumerate(images):
+        for img, centre in zip(epoch, TILES):
+            tkpdb.insert_extracted_sources(conn, img, tile_rows(centre, step))
+    return dataset, images
+
+
+def test_tiles_of_one_epoch_associate_side_by_side(conn, dsn):
+    """The two tiles of each epoch associate at the same time in two sessions (the first holds
+    its locks while the second runs to its commit), and the result equals the serial one."""
+    serial, serial_images = tiles(conn, "serial")
+    for epoch in serial_images:
+        for img in epoch:
+            tkpdb.associate_extracted_sources(conn, img)
+    parallel, parallel_images = tiles(conn, "parallel")
+    left, right = tkpdb.connect(dsn), tkpdb.connect(dsn)
+    for a, b in parallel_images:
+        tkpdb.associate_extracted_sources(left, a, commit=False)      # holds tile A's area
+        finished: list[dict] = []
+        worker = threading.Thread(target=lambda img=b: finished.append(
+            tkpdb.associate_extracted_sources(right, img)))
+        worker.start()
+        worker.join(timeout=30)
+        side_by_side = bool(finished)            # tile B finished while tile A held its area
+        left.commit()
+        worker.join(timeout=60)
+        assert side_by_side, "tile B waited for tile A"
+    assert lightcurves(conn, parallel) == lightcurves(conn, serial)
+    left.close()
+    right.close()
+
+
+def test_a_wait_for_an_overlapping_image_is_bounded(conn, dsn):
+    dataset, fourth, first, first_pid = holding_the_field(conn, dsn)
+    second = tkpdb.connect(dsn)
+    with second.cursor() as cur:
+        cur.execute("SET tkpdb.lock_timeout = '200ms'")
+    second.commit()
+    with pytest.raises(psycopg2.errors.LockNotAvailable,
+                       match=f"image {fourth}: its sky area in dataset {dataset} is held by "
+                             f"another session \\(pid {first_pid}\\)"):
+        tkpdb.associate_extracted_sources(second, fourth)
+    first.commit()
+    assert tkpdb.associate_extracted_sources(second, fourth)["one_to_one"] == 1
     first.close()
     second.close()

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tkpdb
 from tests.sky import image, observe, query, source
@@ -199,16 +201,18 @@ def test_latest_measurement_wins_over_a_brighter_older_band(conn):
 
 
 def test_only_the_runcats_of_the_image_are_touched(conn):
-    """A runcat absent from an image keeps its varmetric row as it was (no dataset rebuild)."""
+    """A runcat absent from an image keeps its state as it was (no dataset rebuild): its flux
+    row is not rewritten (same row version), the detected runcat's is."""
     dataset = tkpdb.insert_dataset(conn, "touch")
     (a, b), _ = observe(conn, image(conn, dataset, 0), [source(RA, DECL), source(RA + 0.2, DECL)])
     (runcat_a,), (runcat_b,) = runcat_of(conn, a), runcat_of(conn, b)
-    with conn, conn.cursor() as cur:
-        cur.execute("UPDATE varmetric SET lightcurve_max = -999 WHERE runcat IN (%s, %s)",
-                    (runcat_a, runcat_b))
+    version = "SELECT xmin::text, ctid::text FROM runningcatalog_flux WHERE runcat = %s"
+    before_a, before_b = query(conn, version, (runcat_a,)), query(conn, version, (runcat_b,))
     observe(conn, image(conn, dataset, 1), [source(RA, DECL, flux=2.0)])
     assert varmetric(conn, runcat_a)["lightcurve_max"] == 2.0
-    assert varmetric(conn, runcat_b)["lightcurve_max"] == -999
+    assert query(conn, version, (runcat_a,)) != before_a
+    assert query(conn, version, (runcat_b,)) == before_b
+    assert varmetric(conn, runcat_b)["lightcurve_max"] == 1.0
 
 
 def test_newsource_significance(conn):
@@ -240,7 +244,7 @@ def test_varmetric_after_a_fork(conn):
     assert counts["one_to_many"] == 1
     (child_e,), (child_w,) = runcat_of(conn, e, 2), runcat_of(conn, w, 2)
     assert query(conn, "SELECT count(*) FROM varmetric WHERE runcat = %s", (parent,)) == [(0,)]
-    assert query(conn, "SELECT count(*) FROM varmetric_band WHERE runcat = %s", (parent,)) == [(0,)]
+    assert query(conn, "SELECT count(*) FROM runningcatalog_flux WHERE runcat = %s", (parent,)) == [(0,)]
     for child, x, f in ((child_e, e, 0.6), (child_w, w, 0.5)):
         (row,) = assoc_rows(conn, [x])
         vm = varmetric(conn, child)
@@ -260,10 +264,9 @@ def test_varmetric_after_a_fork(conn):
         assert (vm["lightcurve_max"], vm["lightcurve_median"]) == (1.0, (1.0 + f) / 2)
         assert vm["lightcurve_avg"] == pytest.approx((2.0 + 2 * f) / 4.0)
     assert query(conn, """
-        SELECT b.runcat, b.n = f.f_datapoints, cardinality(b.f_int_sorted)
-        FROM varmetric_band b JOIN runningcatalog_flux f USING (runcat, band, stokes)
-        WHERE b.runcat IN (%s, %s) ORDER BY b.runcat""", (child_e, child_w)) == [
-        (child_e, True, 4), (child_w, True, 4)]
+        SELECT runcat, f_int_count, f_datapoints FROM runningcatalog_flux
+        WHERE runcat IN (%s, %s) ORDER BY runcat""", (child_e, child_w)) == [
+        (child_e, 4, 4), (child_w, 4, 4)]
 
 
 def test_varmetric_after_a_many_to_one(conn):
@@ -286,29 +289,35 @@ def test_varmetric_after_a_many_to_one(conn):
         assert vm["lightcurve_avg"] == pytest.approx((2 * f + 2.0) / 3.0)
 
 
-def test_state_out_of_step_is_rebuilt(conn):
-    """If the incremental state is damaged, the next image rebuilds it from the lightcurve."""
-    dataset = tkpdb.insert_dataset(conn, "repair")
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(fluxes=st.lists(st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0, 7.25]), min_size=1, max_size=9),
+       bands=st.lists(st.sampled_from([150e6, 180e6]), min_size=9, max_size=9))
+def test_median_max_and_mean_follow_every_measurement(conn, fluxes, bands):
+    """Any sequence of fluxes (repeats included, two bands): after each image, varmetric's
+    statistics of the reported band equal numpy's over that band's fluxes so far."""
+    dataset = tkpdb.insert_dataset(conn, "order statistics")
+    runcat, seen = None, {150e6: [], 180e6: []}
+    for k, (flux, freq) in enumerate(zip(fluxes, bands)):
+        (x,), _ = observe(conn, image(conn, dataset, k, freq_eff=freq), [source(RA, DECL, flux=flux)])
+        runcat = runcat or runcat_of(conn, x)[0]
+        seen[freq].append(flux)
+        vm = varmetric(conn, runcat)
+        f = np.array(seen[freq])
+        assert (vm["lightcurve_max"], vm["lightcurve_median"]) == (f.max(), np.median(f))
+        assert vm["lightcurve_avg"] == pytest.approx(f.mean(), rel=1e-12)
+
+
+def test_the_median_walks_the_lightcurve_index(conn):
+    """The middle of a band is kept as keys into the links' lightcurve index: after every image
+    they are the middle entries of the band's links in (f_int, extraction id) order."""
+    dataset = tkpdb.insert_dataset(conn, "keys")
+    rng = np.random.default_rng(7)
     ids = [observe(conn, image(conn, dataset, k), [source(RA, DECL, flux=f)])[0][0]
-           for k, f in enumerate([4.0, 1.0, 3.0])]
+           for k, f in enumerate(rng.choice([1.0, 2.0, 3.0], 12))]
     (runcat,) = runcat_of(conn, ids[0])
-    with conn, conn.cursor() as cur:
-        cur.execute("UPDATE varmetric_band SET n = 7, f_int_sorted = '{100}' WHERE runcat = %s",
-                    (runcat,))
-    observe(conn, image(conn, dataset, 3), [source(RA, DECL, flux=2.0)])
-    vm = varmetric(conn, runcat)
-    assert (vm["lightcurve_max"], vm["lightcurve_avg"], vm["lightcurve_median"]) == (4.0, 2.5, 2.5)
-    state = query(conn, "SELECT n, f_int_sorted FROM varmetric_band WHERE runcat = %s", (runcat,))
-    assert state == [(4, [1.0, 2.0, 3.0, 4.0])]
-
-
-def test_a_second_call_changes_nothing(conn):
-    dataset = tkpdb.insert_dataset(conn, "idempotent")
-    for k, f in enumerate([4.0, 1.0, 3.0]):
-        observe(conn, image(conn, dataset, k), [source(RA, DECL, flux=f)])
-    before = query(conn, "SELECT * FROM varmetric_band ORDER BY runcat")
-    last = query(conn, "SELECT max(id) FROM image")[0][0]
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT assoc_update_varmetric(%s)", (last,))
-        assert cur.fetchone() == (1,)
-    assert query(conn, "SELECT * FROM varmetric_band ORDER BY runcat") == before
+    links = query(conn, """SELECT f_int, xtrsrc FROM assocxtrsource WHERE runcat = %s
+                           ORDER BY f_int, xtrsrc""", (runcat,))
+    state = query(conn, """SELECT median_lo_f_int, median_lo_xtrsrc, median_hi_f_int, median_hi_xtrsrc
+                           FROM runningcatalog_flux WHERE runcat = %s""", (runcat,))
+    assert state == [(*links[5], *links[6])]

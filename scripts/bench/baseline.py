@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 import pandas as pd
 from astropy import units as u
@@ -35,6 +37,11 @@ class Catalogue:
         self.sums = np.empty((0, 6))                 # w_ra, w_decl, w_ra*ra, w_decl*decl, ra_err, decl_err
         self.flux_n = np.empty((0, n_bands))
         self.flux = np.empty((0, n_bands, N_FLUX))
+        # variability state per row and band, as association keeps it: sum and largest f_int,
+        # and the sorted (f_int, extraction id) keys whose middle is the exact median
+        self.f_sum = np.empty((0, n_bands))
+        self.f_max = np.empty((0, n_bands))
+        self.values: list[list[list[tuple[float, int]]]] = []
 
     def position(self) -> tuple[np.ndarray, np.ndarray]:
         return self.sums[:, 2] / self.sums[:, 0], self.sums[:, 3] / self.sums[:, 1]
@@ -43,20 +50,30 @@ class Catalogue:
         return self.sums[:, 0] ** -0.5, self.sums[:, 1] ** -0.5
 
     def append(self, ids: np.ndarray, n: np.ndarray, sums: np.ndarray, flux_n: np.ndarray,
-               flux: np.ndarray) -> np.ndarray:
+               flux: np.ndarray, parents: np.ndarray | None = None) -> np.ndarray:
+        """Add rows: new ones (``parents`` None) or copies of the state of rows ``parents``."""
         first = len(self.ids)
         self.ids = np.concatenate([self.ids, ids])
         self.n = np.concatenate([self.n, n])
         self.sums = np.vstack([self.sums, sums])
         self.flux_n = np.vstack([self.flux_n, flux_n])
         self.flux = np.concatenate([self.flux, flux])
+        if parents is None:
+            self.f_sum = np.vstack([self.f_sum, np.zeros((len(ids), self.n_bands))])
+            self.f_max = np.vstack([self.f_max, np.full((len(ids), self.n_bands), -np.inf)])
+            self.values += [[[] for _ in range(self.n_bands)] for _ in range(len(ids))]
+        else:
+            self.f_sum = np.vstack([self.f_sum, self.f_sum[parents]])
+            self.f_max = np.vstack([self.f_max, self.f_max[parents]])
+            self.values += [[list(band) for band in self.values[p]] for p in parents]
         return np.arange(first, len(self.ids))
 
     def drop(self, rows: np.ndarray) -> None:
         keep = np.ones(len(self.ids), bool)
         keep[rows] = False
-        for name in ("ids", "n", "sums", "flux_n", "flux"):
+        for name in ("ids", "n", "sums", "flux_n", "flux", "f_sum", "f_max"):
             setattr(self, name, getattr(self, name)[keep])
+        self.values = [v for v, kept in zip(self.values, keep) if kept]
 
 
 def measurement_terms(cols: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -105,13 +122,23 @@ class _Method:
             avg_weight_decl=cat.sums[rows, 1] / n, anchor_ra=np.mod(ra[rows], 360.0),
             anchor_decl=decl[rows])
 
-    def _flux_rows(self, rows: np.ndarray, band: int, band_id: int) -> dict[str, np.ndarray]:
-        n = self.cat.flux_n[rows, band]
-        means = self.cat.flux[rows, band, :] / n[:, None]
-        out = dict(runcat=self.cat.ids[rows], band=np.full(len(rows), band_id),
+    def _flux_rows(self, rows: np.ndarray, band: int, band_id: int,
+                   latest: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        cat = self.cat
+        n = cat.flux_n[rows, band]
+        means = cat.flux[rows, band, :] / n[:, None]
+        out = dict(runcat=cat.ids[rows], band=np.full(len(rows), band_id),
                    stokes=np.ones(len(rows)), f_datapoints=n)
-        for k, name in enumerate(writer.FLUX_COLUMNS[4:]):
+        for k, name in enumerate(writer.FLUX_COLUMNS[4:14]):
             out[name] = means[:, k]
+        lists = [cat.values[r][band] for r in rows]
+        lo = [v[(len(v) - 1) // 2] for v in lists]
+        hi = [v[len(v) // 2] for v in lists]
+        out.update(f_int_count=np.array([len(v) for v in lists]), f_int_sum=cat.f_sum[rows, band],
+                   f_int_max=cat.f_max[rows, band],
+                   median_lo_f_int=np.array([f for f, _ in lo]), median_lo_xtrsrc=np.array([x for _, x in lo]),
+                   median_hi_f_int=np.array([f for f, _ in hi]), median_hi_xtrsrc=np.array([x for _, x in hi]),
+                   **latest)
         return out
 
     def store(self, image: int, band: int, band_id: int, sources, matches: pd.DataFrame) -> None:
@@ -121,12 +148,16 @@ class _Method:
         pos, flux = measurement_terms(cols)
         with self.conn.cursor() as cur:
             xtrsrc = np.asarray(tkpdb.insert_extracted_sources(self.conn, image, sources, commit=False))
+            cur.execute("SELECT extract(epoch FROM taustart_ts), freq_eff FROM image WHERE id = %s",
+                        (image,))
+            ts, freq = map(float, cur.fetchone())
             cat = self.cat
             # forks: new rows copying their parent's state (TraP types 2 and 6)
             forks = matches[matches.k == -2]
             fork_rows = cat.append(self._ids(cur, "runningcatalog_id_seq", len(forks)),
                                    cat.n[forks.parent], cat.sums[forks.parent],
-                                   cat.flux_n[forks.parent], cat.flux[forks.parent])
+                                   cat.flux_n[forks.parent], cat.flux[forks.parent],
+                                   parents=forks.parent.to_numpy())
             matches.loc[forks.index, "k"] = fork_rows
             new = matches[matches.k == -1]
             new_rows = cat.append(self._ids(cur, "runningcatalog_id_seq", len(new)), np.zeros(len(new)),
@@ -138,6 +169,11 @@ class _Method:
             np.add.at(cat.sums, k, pos[j])
             np.add.at(cat.flux_n, (k, band), 1)
             np.add.at(cat.flux, (k, band), flux[j])
+            f_int = cols["f_int"]
+            np.add.at(cat.f_sum, (k, band), f_int[j])
+            np.maximum.at(cat.f_max, (k, band), f_int[j])
+            for row, key in zip(k.tolist(), zip(f_int[j].tolist(), xtrsrc[j].tolist())):
+                bisect.insort(cat.values[row][band], key)
 
             inserted = np.concatenate([fork_rows, new_rows])
             first_x = np.concatenate([xtrsrc[forks.j.to_numpy()], xtrsrc[new.j.to_numpy()]])
@@ -150,18 +186,21 @@ class _Method:
                 cur,
                 new_runcats=self._rows(inserted, first_x),
                 updated_runcats=self._rows(updated),
-                flux=self._flux_rows(np.unique(k), band, band_id),
+                flux=self._flux_rows(k, band, band_id, dict(
+                    latest_ts=np.full(len(k), ts), latest_f_int=f_int[j],
+                    latest_freq=np.full(len(k), freq), latest_xtrsrc=xtrsrc[j])),
                 links=dict(runcat=cat.ids[k], xtrsrc=xtrsrc[j], type=kinds,
                            distance_arcsec=matches.sep.to_numpy(), r=matches.r.to_numpy(),
                            v_int=np.sqrt(var * nflux / np.maximum(nflux - 1, 1)) / fmean[:, 5],
-                           eta_int=np.zeros(len(k)), f_datapoints=nflux))
+                           eta_int=np.zeros(len(k)), f_datapoints=nflux,
+                           band=np.full(len(k), band_id), stokes=np.ones(len(k)), f_int=f_int[j]))
             if len(forks):
                 parents = cat.ids[np.unique(forks.parent.to_numpy())]
                 cur.execute("""
                     INSERT INTO assocxtrsource (runcat, xtrsrc, type, distance_arcsec, r, v_int,
-                                                eta_int, f_datapoints)
+                                                eta_int, f_datapoints, band, stokes, f_int)
                     SELECT child.id, a.xtrsrc, 6, a.distance_arcsec, a.r, a.v_int, a.eta_int,
-                           a.f_datapoints
+                           a.f_datapoints, a.band, a.stokes, a.f_int
                     FROM unnest(%s::int[], %s::int[]) AS child(id, parent)
                     JOIN assocxtrsource a ON a.runcat = child.parent""",
                             (cat.ids[fork_rows].tolist(), cat.ids[forks.parent.to_numpy()].tolist()))
