@@ -19,7 +19,7 @@ def upgrade() -> None:
     # 1. the table changes made in sql/01_schema.sql, as idempotent DDL (see tkpdb.migrations)
     ${upgrades if upgrades else "pass"}
     # 2. the newest functions and views of sql/
-    reinstall_functions(op)
+    reinstall_functions(op, revision)
     set_version(op, int(revision))
 
 

@@ -14,9 +14,11 @@ How the schema evolves (the files in ``sql/`` always describe the *newest* schem
   its ``upgrade()`` as idempotent DDL (``ADD COLUMN IF NOT EXISTS``, ``DROP INDEX IF EXISTS``,
   a ``DO`` block that looks at the catalogue first...), so that it does nothing on a new
   database and brings an older one to the newest form. It then calls
-  :func:`reinstall_functions` (function bodies are not checked at creation, so a revision can
-  install files that already refer to columns a later revision adds). A function or view that
-  disappears from the files is dropped by name in the revision that removes it.
+  ``reinstall_functions(op, revision)``, which installs the files only when that revision is
+  the newest one: the files describe the newest tables (a view of them may replace a table
+  that an older revision still has), so they are installed once, after every table change.
+  A function or view that disappears from the files is dropped by name in the revision
+  that removes it.
 * ``tests/test_migrations.py`` proves it: a database restored from the schema of revision
   0003 (``tests/data/schema_0003.sql``) and upgraded has exactly the catalogue (tables,
   columns, indexes, constraints, functions, views, comments, grants) of a new database.
@@ -106,18 +108,21 @@ def function_files() -> list[str]:
     return sorted(p.name for p in sql_dir().glob("*.sql") if p.name not in _SCHEMA_FILES)
 
 
-def reinstall_functions(op) -> None:  # noqa: ANN001
-    """Install the newest version of every function and view of ``sql/``.
+def reinstall_functions(op, revision: str) -> None:  # noqa: ANN001
+    """Install the newest version of every function and view of ``sql/`` if ``revision`` (the
+    calling migration's) is the newest revision; otherwise do nothing.
 
     Drops the views and functions that the files after the schema define (by name, with
     whatever signature the database has), then runs ``00_sky.sql`` (``CREATE OR REPLACE``)
     and those files in order. Called at the end of every revision after 0003.
     """
+    if revision != head_revision():
+        return
     files = function_files()
     defined = {(kind.upper(), name) for file in files
                for kind, name in _DEFINES.findall((sql_dir() / file).read_text())}
     for view in sorted(name for kind, name in defined if kind == "VIEW"):
-        _execute_raw(op, f"DROP VIEW IF EXISTS {view} CASCADE")
+        _execute_raw(op, f"DROP VIEW IF EXISTS {view} CASCADE")  # tables: see the docstring
     drop_functions(op, sorted(name for kind, name in defined if kind == "FUNCTION"))
     run_sql_files(op, ["00_sky.sql", *files])
 

@@ -37,7 +37,7 @@ def upgrade() -> None:
             '(path relative to the manifest), its finder format, FITS image and noise map (or NULL), and '
             'the SHA-256 of their contents and the image metadata; one catalogue per dataset at most.'""")
     # 2. the newest functions and views of sql/
-    reinstall_functions(op)
+    reinstall_functions(op, revision)
     set_version(op, int(revision))
 
 

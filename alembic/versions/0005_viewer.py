@@ -24,7 +24,7 @@ FUNCTIONS: list[str] = [
 
 def upgrade() -> None:
     # no table changes: functions only
-    reinstall_functions(op)
+    reinstall_functions(op, revision)
     set_version(op, int(revision))
 
 

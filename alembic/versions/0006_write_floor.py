@@ -128,7 +128,7 @@ def upgrade() -> None:
     op.get_bind().connection.dbapi_connection.cursor().execute(UPGRADE)
     drop_functions(op, ["assoc_update_varmetric"])
     # 2. the newest functions and views of sql/
-    reinstall_functions(op)
+    reinstall_functions(op, revision)
     set_version(op, int(revision))
 
 
