@@ -8,8 +8,8 @@
 --         can run them all.
 -- Invariant: no function reads a whole large table. A dataset's lightcurves are the runcats
 --            of its sky regions (assocskyrgn, which holds every blind runcat of every region
---            containing it, 02_images.sql) and of its monitoring list; a cone is a GiST probe
---            of runningcatalog_anchor; everything else is a per-row probe by key.
+--            containing it, 02_images.sql) and of its monitoring list; a cone is a range probe
+--            of the zones index (runcat_zone_search); everything else is a per-row probe by key.
 --
 -- Objects:
 --   viewer_dataset_runcats(dataset)         the runcat ids of a dataset
@@ -307,17 +307,17 @@ CREATE OR REPLACE FUNCTION viewer_cone(p_dataset integer, p_ra double precision,
 RETURNS TABLE (runcat integer, distance_deg double precision)
 LANGUAGE sql STABLE
 AS $$
-    -- Blind runcats by the GiST index on the anchor (within runcat_anchor_margin() of the
-    -- weighted mean), then exactly on the weighted mean; monitored runcats (not in that index)
-    -- through the dataset's monitoring list. At most p_limit rows (NULL: all), in no order.
+    -- Blind runcats by the zones index on the anchor (runcat_zone_search, 05_zones.sql: within
+    -- runcat_anchor_margin() of the weighted mean), then exactly on the weighted mean;
+    -- monitored runcats (not in that index) through the dataset's monitoring list. At most
+    -- p_limit rows (NULL: all), in no order.
     WITH c AS (
         SELECT spoint(radians(p_ra), radians(p_decl)) AS centre
     )
     (SELECT rc.id, degrees(rc.pos <-> c.centre)
-     FROM c JOIN runningcatalog rc
-       ON rc.anchor <@ scircle(c.centre, radians(p_radius + runcat_anchor_margin()))
-      AND rc.pos <@ scircle(c.centre, radians(p_radius))
-     WHERE rc.dataset = p_dataset AND NOT rc.mon_src
+     FROM c CROSS JOIN LATERAL runcat_zone_search(p_dataset, ra_norm(p_ra), p_decl,
+                                                  p_radius + runcat_anchor_margin()) rc
+     WHERE rc.pos <@ scircle(c.centre, radians(p_radius))
      UNION ALL
      SELECT rc.id, degrees(rc.pos <-> c.centre)
      FROM c CROSS JOIN monitor m
