@@ -23,6 +23,7 @@ AS $$
 DECLARE
     n integer;
 BEGIN
+    PERFORM assoc_begin(p_image, p_deruiter_radius, p_beamwidths_limit);   -- 05_stage_guards.sql
     INSERT INTO temprunningcatalog (
         image, runcat, xtrsrc, dataset, band, stokes, distance_arcsec, r,
         datapoints, wm_ra, wm_decl, wm_uncertainty_ew, wm_uncertainty_ns,

@@ -19,6 +19,7 @@ AS $$
 DECLARE
     n_forked integer;
 BEGIN
+    PERFORM assoc_stage_guard(p_image, 'assoc_one_to_many');   -- 05_stage_guards.sql
     -- the active pairs of runcats with several active pairs (window count, update by row
     -- address: no self-join of the scratch table, see 20_many_to_many.sql)
     UPDATE temprunningcatalog

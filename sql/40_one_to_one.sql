@@ -14,6 +14,7 @@ LANGUAGE plpgsql VOLATILE
 SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
 BEGIN
+    PERFORM assoc_stage_guard(p_image, 'assoc_one_to_one');   -- 05_stage_guards.sql
     -- the pairs still active and not forked in stage 3 (assoc_type keeps its default, 3)
     PERFORM assoc_insert_links(p_image, 3);
 
@@ -53,6 +54,7 @@ LANGUAGE sql VOLATILE
 AS $$
 -- Write the flux aggregates of the image's active pairs of one assoc type into runningcatalog_flux
 -- (insert a band/Stokes seen for the first time, update otherwise).
+    SELECT assoc_stage_guard(p_image, 'assoc_store_flux');   -- 05_stage_guards.sql
     INSERT INTO runningcatalog_flux AS f (runcat, band, stokes, f_datapoints,
         avg_f_peak, avg_f_peak_sq, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq,
         avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq)
@@ -81,6 +83,7 @@ LANGUAGE sql VOLATILE
 AS $$
 -- Links of the image's active pairs of one type, with the variability indices after the
 -- measurement (r and distance_arcsec as stored in the pairs).
+    SELECT assoc_stage_guard(p_image, 'assoc_insert_links');   -- 05_stage_guards.sql
     INSERT INTO assocxtrsource (runcat, xtrsrc, type, distance_arcsec, r,
                                 v_int, eta_int, f_datapoints, v_peak, eta_peak)
     SELECT runcat, xtrsrc, p_assoc_type, distance_arcsec, r,

@@ -3,7 +3,8 @@
 -- Reads/writes: everything the stages 10..70 read and write.
 -- Invariant: runs inside the caller's transaction (one image, one transaction: any error undoes
 --            every stage); calls for one dataset are serialized by dataset_lock(); an image is
---            associated at most once.
+--            associated at most once, in time order; the stages check this contract
+--            (05_stage_guards.sql) and are internal: only this entry point is granted.
 --
 --   SELECT * FROM associate_image(42, 5.68, 1.0, 3.0);
 
@@ -30,15 +31,8 @@ DECLARE
     t  timestamptz;
     ms jsonb := '{}';
 BEGIN
-    IF deruiter_radius IS NULL OR deruiter_radius <= 0 THEN
-        RAISE EXCEPTION 'associate_image: deruiter_radius must be > 0 (got %)', deruiter_radius;
-    END IF;
-    IF beamwidths_limit IS NULL OR beamwidths_limit <= 0 THEN
-        RAISE EXCEPTION 'associate_image: beamwidths_limit must be > 0 (got %)', beamwidths_limit;
-    END IF;
-    IF new_source_sigma_margin IS NULL THEN
-        RAISE EXCEPTION 'associate_image: new_source_sigma_margin must not be NULL';
-    END IF;
+    -- NULL, NaN, infinite, out of range: refused (05_stage_guards.sql, with the stage contract)
+    PERFORM assoc_check_parameters(deruiter_radius, beamwidths_limit, new_source_sigma_margin);
     SELECT dataset INTO ds FROM image WHERE id = p_image;
     IF ds IS NULL THEN
         RAISE EXCEPTION 'associate_image: image % does not exist', p_image;

@@ -72,6 +72,7 @@ AS $$
 DECLARE
     n_rows integer;
 BEGIN
+    PERFORM assoc_stage_guard(p_image, 'assoc_update_varmetric');   -- 05_stage_guards.sql
     -- 1. varmetric_band. Each link of a measurement of the image, with the state of its
     --    runcat's band: in step before this image with one new measurement (n = f_datapoints
     --    - 1): the f_int goes in at its rank (binary search) and the latest measurement is

@@ -3,6 +3,11 @@
 pytest-postgresql's no-process fixture talks to the running server (its process fixture needs
 initdb, which refuses to run as root). Host, port and user come from the usual libpq
 environment variables (PGHOST, PGPORT, PGUSER), defaulting to the local socket and the OS user.
+
+The role needs CREATEDB and CREATEROLE, not superuser: the migrated template is copied from
+the database ``tkpdb_template`` (``$TKPDB_TEMPLATE``), in which scripts/setup.sh created the
+extensions as the postgres superuser (pgSphere is not a trusted extension). Without that
+database the template is copied from template1, which works for a superuser only.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import re
 import psycopg2
 import pytest
 from pytest_postgresql import factories
+from pytest_postgresql.executors.noop import NoopExecutor
+from pytest_postgresql.janitor import DatabaseJanitor
 
 import tkpdb
 
@@ -61,9 +68,31 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     _drop_orphans()
 
 
-postgresql_noproc = factories.postgresql_noproc(
-    host=_HOST, port=_PORT, user=_USER, password=_PASSWORD, dbname=_DBNAME, load=[_migrate],
-)
+def extension_template() -> str | None:
+    """The database with the extensions to copy (None: template1, for a superuser)."""
+    name = os.environ.get("TKPDB_TEMPLATE", "tkpdb_template")
+    conn = psycopg2.connect(_dsn(_HOST, _PORT, _USER, "postgres", _PASSWORD))
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        found = cur.fetchone() is not None
+    conn.close()
+    return name if found else None
+
+
+@pytest.fixture(scope="session")
+def postgresql_noproc():
+    """The server, with a migrated template database (copied from extension_template())."""
+    executor = NoopExecutor(host=_HOST, port=_PORT, user=_USER, password=_PASSWORD, options="",
+                            dbname=_DBNAME)
+    janitor = DatabaseJanitor(user=_USER, host=_HOST, port=_PORT, password=_PASSWORD,
+                              dbname=executor.template_dbname, template_dbname=extension_template(),
+                              as_template=True)
+    janitor.drop()
+    with janitor:
+        janitor.load(_migrate)
+        yield executor
+
+
 postgresql = factories.postgresql("postgresql_noproc")
 
 
@@ -95,10 +124,8 @@ def assert_integrity(dsn: str) -> None:
 @pytest.fixture
 def empty_dsn(postgresql_noproc):
     """DSN of a fresh database with no schema at all (for migration tests)."""
-    from pytest_postgresql.janitor import DatabaseJanitor
-
     p = postgresql_noproc
     name = f"{_DBNAME}_empty"
     with DatabaseJanitor(user=p.user, host=p.host, port=p.port, dbname=name,
-                         password=p.password):
+                         password=p.password, template_dbname=extension_template()):
         yield _dsn(p.host, p.port, p.user, name, p.password)

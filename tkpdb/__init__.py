@@ -16,6 +16,10 @@ from .monitoring import (MonitorEntry, associate_monitored, get_monitor_entries,
                          insert_monitor_positions)
 from .nulldetections import associate_nulldetections, get_nulldetections
 from .stats import DatasetStats, SuspectTransient, dataset_stats, suspect_transients
+from ._db import ConnectionLostError
+from .check import CheckResult, check_catalogue
+from .config import mask_dsn
+from .validation import ImageValidationError
 
 __version__ = "0.1.0"
 
@@ -45,4 +49,9 @@ __all__ = [
     "get_monitor_entries",
     "associate_monitored",
     "MonitorEntry",
+    "ImageValidationError",
+    "ConnectionLostError",
+    "check_catalogue",
+    "CheckResult",
+    "mask_dsn",
 ]

@@ -10,6 +10,8 @@ How the schema evolves (the files in ``sql/`` always describe the *newest* schem
   installed by revision 0001; on a new database they create the newest tables at once.
 * Every later file holds functions and views only (no tables), so it can be run again at
   any time: :func:`reinstall_functions` drops the functions and views it defines and runs it.
+  The last one, ``99_privileges.sql``, holds the roles and grants: re-created functions get
+  their privileges back at every migration.
 * A revision that changes a table changes ``01_schema.sql`` *and* applies the same change in
   its ``upgrade()`` as idempotent DDL (``ADD COLUMN IF NOT EXISTS``, ``DROP INDEX IF EXISTS``,
   a ``DO`` block that looks at the catalogue first...), so that it does nothing on a new
@@ -46,6 +48,7 @@ __all__ = [
     "function_files",
     "drop_functions",
     "set_version",
+    "execute_sql",
 ]
 
 
@@ -81,6 +84,9 @@ def _execute_raw(op, sql: str) -> None:  # noqa: ANN001
     """Run SQL text on the migration's DBAPI connection with no parameter parsing at all."""
     with op.get_bind().connection.dbapi_connection.cursor() as cur:
         cur.execute(sql)
+
+
+execute_sql = _execute_raw  # for migration scripts: DDL with '%' and '::' passed untouched
 
 
 def run_sql_files(op, names: Iterable[str]) -> None:  # noqa: ANN001 (alembic.op proxy)

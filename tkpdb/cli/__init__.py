@@ -4,6 +4,7 @@ Each command group lives in a module of its own and registers itself on :data:`m
 
 * :mod:`tkpdb.cli.db`   -- ``tkpdb db upgrade | downgrade | current`` (schema migrations)
 * :mod:`tkpdb.cli.demo` -- ``tkpdb demo`` (a simulated survey, end to end)
+* :mod:`tkpdb.cli.check` -- ``tkpdb check [DATASET]`` (the consistency checker)
 
 A command module imports :data:`main` and :data:`dsn_option` from here and nothing else of the
 command line; everything it does goes through ``tkpdb``'s public API.
@@ -15,5 +16,6 @@ from ._common import dsn_option, main
 
 # Command modules register themselves on `main` when imported.
 from . import db, demo  # noqa: E402,F401
+from . import check  # noqa: E402,F401
 
 __all__ = ["main", "dsn_option"]

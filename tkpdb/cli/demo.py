@@ -18,8 +18,10 @@ from ._common import dsn_option, main
 
 @main.command()
 @dsn_option
-@click.option("--images", default=20, show_default=True, help="Images per band.")
-@click.option("--sources", default=2000, show_default=True, help="Sources in the field.")
+@click.option("--images", default=20, show_default=True, type=click.IntRange(min=1),
+              help="Images per band.")
+@click.option("--sources", default=2000, show_default=True, type=click.IntRange(min=1),
+              help="Sources in the field.")
 @click.option("--seed", default=1, show_default=True)
 def demo(dsn: str | None, images: int, sources: int, seed: int) -> None:
     """Associate a simulated survey (two bands, one field) and print what happened."""
