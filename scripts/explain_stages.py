@@ -112,6 +112,7 @@ def explain(dsn: str, catalogue: int, image_sources: int, out: Path) -> None:
                         "SET auto_explain.log_nested_statements = on",
                         "SET auto_explain.log_level = notice", "SET client_min_messages = notice"):
             cur.execute(setting)
+        cur.execute("SELECT dataset_lock(%s)", (dataset,))   # the stages' contract (05_stage_guards.sql)
         for stage, statement in STAGES:
             del conn.notices[:]
             cur.execute(statement, {"image": image})

@@ -127,7 +127,7 @@ def test_zero_mean_flux_gives_null_v_and_no_error(conn):
     """Forced fits can be negative: +1, -2, +1 Jy has mean 0, V is undefined (NULL)."""
     dataset = tkpdb.insert_dataset(conn, "zero mean")
     fluxes = [1.0, -2.0, 1.0]
-    ids = [observe(conn, image(conn, dataset, k), [source(RA, DECL, flux=f, f_peak=1.0)])[0][0]
+    ids = [observe(conn, image(conn, dataset, k), [source(RA, DECL, flux=f, f_peak=1.0, det_sigma=100.0)])[0][0]
            for k, f in enumerate(fluxes)]
     rows = assoc_rows(conn, ids)
     assert [r[3] for r in rows] == [0.0, pytest.approx(brute_v(np.array(fluxes[:2]))), None]
@@ -308,7 +308,10 @@ def test_a_second_call_changes_nothing(conn):
         observe(conn, image(conn, dataset, k), [source(RA, DECL, flux=f)])
     before = query(conn, "SELECT * FROM varmetric_band ORDER BY runcat")
     last = query(conn, "SELECT max(id) FROM image")[0][0]
-    with conn, conn.cursor() as cur:
+    with conn, conn.cursor() as cur:      # a stage runs only inside a call of its image
+        cur.execute("SELECT dataset_lock(dataset), assoc_open(id, 'test') FROM image WHERE id = %s",
+                    (last,))
         cur.execute("SELECT assoc_update_varmetric(%s)", (last,))
         assert cur.fetchone() == (1,)
+        cur.execute("SELECT assoc_cleanup(%s)", (last,))
     assert query(conn, "SELECT * FROM varmetric_band ORDER BY runcat") == before

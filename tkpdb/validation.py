@@ -120,13 +120,14 @@ def numeric_column(values: Any) -> np.ndarray:
 def integer_column(values: Any, low: int, high: int, what: str) -> np.ndarray:
     """A 1-D int64 copy of a column of integers in [low, high] (integral floats such as 2.0
     accepted); raises :class:`ColumnError` naming ``what`` the integers are."""
-    if np.asarray(values).dtype.kind in "iu":
-        array = np.atleast_1d(np.asarray(values))
+    raw = values if isinstance(values, np.ndarray) else None
+    if raw is not None and raw.dtype.kind in "iu" and not isinstance(raw, np.ma.MaskedArray):
+        array = np.atleast_1d(raw)
         if array.ndim != 1:
             raise ColumnError(0, f"array of shape {array.shape}", "is not a 1-D column")
         bad = (array < low) | (array > high)
         as_int = array.astype(np.int64, copy=False) if not bad.any() else None
-    else:
+    else:                                               # lists: type-checked by numeric_column
         floats = numeric_column(values)
         bad = ~np.isfinite(floats) | (floats != np.round(floats)) | (floats < low) | (floats > high)
         array, as_int = floats, None if bad.any() else floats.astype(np.int64)
