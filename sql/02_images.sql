@@ -197,7 +197,8 @@ AS $$
 -- the dataset; tau_time in (0, 1e15] s; freq_eff in (0, 1e15] Hz; freq_bw NULL, 0 or in
 -- [1e-50, 2 freq_eff) Hz; rb_smaj in [1e-50, 90 - runcat_anchor_margin()] deg (the largest
 -- beam the spatial index can search), rb_smin in [1e-50, rb_smaj]; rb_pa in [-360, 360];
--- centre_ra finite (folded into [0, 360)), centre_decl in [-90, 90]; xtr_radius in (0, 180];
+-- centre_ra in [-1e6, 1e6] (folded into [0, 360) exactly), centre_decl in [-90, 90];
+-- xtr_radius in (0, 180];
 -- rms_min and rms_max NULL or in [1e-50, 1e15] Jy with rms_min <= rms_max; the thresholds NULL
 -- or in (0, 1e15] sigma; Stokes a FITS code (1..4 = I, Q, U, V; -1..-8 circular and linear).
 -- The lower bounds of 1e-50 keep every square and inverse square of the association within
@@ -229,8 +230,8 @@ BEGIN
         (6, 'rb_smin', p_rb_smin::text, p_rb_smin >= 1e-50 AND p_rb_smin <= p_rb_smaj,
          'must be in [1e-50, rb_smaj] deg'),
         (7, 'rb_pa', p_rb_pa::text, p_rb_pa >= -360 AND p_rb_pa <= 360, 'must be in [-360, 360] deg'),
-        (8, 'centre_ra', p_centre_ra::text, p_centre_ra > '-infinity' AND p_centre_ra < 'infinity',
-         'must be a finite number of deg'),
+        (8, 'centre_ra', p_centre_ra::text, p_centre_ra >= -1e6 AND p_centre_ra <= 1e6,
+         'must be in [-1e6, 1e6] deg (folded into [0, 360))'),
         (9, 'centre_decl', p_centre_decl::text, p_centre_decl >= -90 AND p_centre_decl <= 90,
          'must be in [-90, 90] deg'),
         (10, 'xtr_radius', p_xtr_radius::text, p_xtr_radius > 0 AND p_xtr_radius <= 180,

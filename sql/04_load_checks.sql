@@ -34,9 +34,9 @@ AS $$
                 SELECT FROM extractedsource x
                 CROSS JOIN LATERAL (SELECT FROM assocxtrsource a WHERE a.xtrsrc = x.id LIMIT 1) a
                 WHERE x.image = p_image AND x.extract_type = p_extract_type) THEN
-            format('the %s of image %s are already associated',
+            format('image %s: its %s are already associated', p_image,
                    CASE p_extract_type WHEN 1 THEN 'forced fits at null detections'
-                                       ELSE 'monitoring fits' END, p_image)
+                                       ELSE 'monitoring fits' END)
         END
     FROM (SELECT p_image AS wanted) w
     LEFT JOIN image i ON i.id = w.wanted

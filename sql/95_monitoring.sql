@@ -20,7 +20,8 @@ CREATE OR REPLACE FUNCTION insert_monitor_positions(p_dataset integer, p_ra doub
 RETURNS SETOF integer
 LANGUAGE plpgsql VOLATILE
 AS $$
--- Add positions (deg; RA folded into [0, 360)) to a dataset's monitoring list; returns the new
+-- Add positions (deg; RA in [-1e6, 1e6], folded into [0, 360); NaN, infinities and decl outside
+-- [-90, 90] refused) to a dataset's monitoring list; returns the new
 -- monitor ids in input order.
 DECLARE
     bad integer;
@@ -33,8 +34,7 @@ BEGIN
         RAISE EXCEPTION 'insert_monitor_positions: ra, decl (and name) must have the same length';
     END IF;
     SELECT k INTO bad FROM unnest(p_ra, p_decl) WITH ORDINALITY AS p(ra, decl, k)
-    WHERE ra IS NULL OR decl IS NULL OR ra = 'NaN' OR decl = 'NaN'
-       OR ra IN ('Infinity', '-Infinity') OR decl NOT BETWEEN -90 AND 90
+    WHERE ra IS NULL OR decl IS NULL OR NOT (ra BETWEEN -1e6 AND 1e6) OR NOT (decl BETWEEN -90 AND 90)
     ORDER BY k LIMIT 1;
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'insert_monitor_positions: position % (row %) is not a valid (ra, decl) in deg',

@@ -113,12 +113,16 @@ def conn(dsn):
 
 
 def assert_integrity(dsn: str) -> None:
-    """Every engine-kept reference points at a row (sql/02_images.sql, check_integrity)."""
+    """Every engine-kept reference points at a row (sql/02_images.sql, check_integrity), and
+    every property of the consistency checker holds (sql/96_check_catalogue.sql)."""
     with tkpdb.connect(dsn) as check, check.cursor() as cur:
         cur.execute("SELECT reference, dangling FROM check_integrity() WHERE dangling > 0")
         dangling = cur.fetchall()
+        cur.execute("SELECT check_name, problems, example FROM check_catalogue() WHERE problems > 0")
+        broken = cur.fetchall()
     check.close()
     assert not dangling, f"dangling references: {dangling}"
+    assert not broken, f"check_catalogue: {broken}"
 
 
 @pytest.fixture

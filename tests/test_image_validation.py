@@ -61,6 +61,7 @@ def test_the_sql_function_refuses_the_same(conn, dataset, field, value):
     before = counts(conn)
     with pytest.raises(psycopg2.errors.InvalidParameterValue, match=f"field '{field}'"):
         query(conn, "SELECT insert_image(%s" + ", %s" * 15 + "::smallint, %s)", (dataset, *args))
+    conn.rollback()
     assert counts(conn) == before
 
 
@@ -108,12 +109,13 @@ def test_images_without_a_bandwidth_at_one_frequency_share_a_band(conn, dataset,
 
 
 def test_a_point_band_and_a_wide_band_join(conn, dataset):
-    point = image(conn, dataset, 0, freq_eff=150e6, freq_bw=0.0)
-    wide = image(conn, dataset, 1, freq_eff=150.2e6, freq_bw=1e6)     # contains 150 MHz
-    inside = image(conn, dataset, 2, freq_eff=150.3e6, freq_bw=0.0)   # inside the first band
-    apart = image(conn, dataset, 3, freq_eff=151e6, freq_bw=0.0)
+    wide = image(conn, dataset, 0, freq_eff=150e6, freq_bw=1e6)       # band [149.5, 150.5] MHz
+    inside = image(conn, dataset, 1, freq_eff=150.3e6, freq_bw=0.0)   # a point inside it
+    point = image(conn, dataset, 2, freq_eff=151e6, freq_bw=None)     # band [151, 151]
+    around = image(conn, dataset, 3, freq_eff=151.2e6, freq_bw=1e6)   # contains the point band
     band = dict(query(conn, "SELECT id, band FROM image"))
-    assert band[point] == band[wide] == band[inside] != band[apart]
+    assert band[wide] == band[inside] != band[point] == band[around]
+    assert query(conn, "SELECT count(*) FROM frequencyband") == [(2,)]
 
 
 def test_band_tolerance_joins_nearby_frequencies_without_a_bandwidth(conn):
@@ -142,7 +144,7 @@ def test_very_large_extraction_radii_associate(conn, dataset, radius):
     """All-sky monitors: a region of radius 90 deg and more. 89.999 raised a pgSphere error
     (radius plus anchor margin over 90 deg); a region beyond 90 deg has no scircle."""
     centre = (10.0, 0.0)
-    far = offset(*centre, 0.0, 85.0 * 3600.0)                 # 85 deg north of the centre
+    far = (10.0, 85.0)                                        # 85 deg north of the centre
     rows = [source(*centre, flux=2.0), source(*far, flux=2.0)]
     for step in range(2):
         img = image(conn, dataset, step, centre_ra=centre[0], centre_decl=centre[1],

@@ -69,6 +69,8 @@ def test_the_extremes_of_every_range_associate(conn, dataset):
         source(123.2, 10.0, flux=0.0, flux_err=1e-50, error_radius=1e-50, sys_err=1e-50),
         source(123.2, 1e-60, flux=-1e15, flux_err=1e15, error_radius=1.0, sys_err=1.0),
     ]
+    for row in extreme:
+        row["det_sigma"] = 1e15
     for step in range(3):
         img = image(conn, dataset, step, rms_min=1e-50, rms_max=1e15, detection_thresh=1e15)
         observe(conn, img, extreme, beamwidths_limit=1.0, new_source_sigma_margin=1e15)
@@ -112,7 +114,7 @@ def test_a_value_that_does_not_fit_its_column_exactly_is_refused(conn, dataset, 
     (np.array(["1", "2", "3", "4"]), 0, "text"),
     (np.ones((4, 2)), 0, "not a 1-D column"),
     (MaskedColumn([1.0, 2.0, 3.0, 4.0], mask=[False, False, True, False]), 2, "masked"),
-    (pd.array([1.0, None, 2.0, 3.0], dtype="Float64"), 1, "missing"),
+    (pd.array([1.0, None, 2.0, 3.0], dtype="Float64"), 1, "missing|not a finite number"),
 ], ids=["bool array", "complex array", "text array", "2-D", "masked", "pandas NA"])
 def test_typed_columns_that_are_not_numbers_are_refused(conn, dataset, column, row, why):
     """The defect: a 2-D column surfaced as a bare numpy error."""
