@@ -41,6 +41,7 @@ BEGIN
             FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.classid = 1952805748 AND l.objid = p_dataset
               AND l.objsubid = 2 AND l.granted
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
             LIMIT 1;
             RAISE EXCEPTION USING ERRCODE = 'lock_not_available',
                 MESSAGE = format('dataset %s is locked by another session (pid %s%s) and was not '
