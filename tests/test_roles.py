@@ -44,7 +44,12 @@ DDL = ["DROP TABLE runningcatalog", "ALTER TABLE image ADD COLUMN x integer",
 
 @pytest.fixture
 def login(dsn):
-    """Make a login role granted a group role; yields a function role -> DSN; drops them."""
+    """Make a login role granted a group role; yields a function group -> DSN of a session
+    acting as that login; drops the logins at the end.
+
+    The session connects as the test's own role and takes the login's identity at once
+    (``-c role=...``: every privilege check is then the login's), so the test does not depend
+    on the server's authentication rules for new logins."""
     made: list[str] = []
     admin = psycopg2.connect(dsn)
     admin.autocommit = True
@@ -53,14 +58,13 @@ def login(dsn):
         name = f"tkpdb_test_{os.getpid()}_{group}_{len(made)}"
         with admin.cursor() as cur:
             cur.execute(f'CREATE ROLE "{name}" LOGIN IN ROLE {group}')
+            cur.execute(f'GRANT "{name}" TO CURRENT_USER')
         made.append(name)
-        return f"{dsn} user={name}"
+        return f"{dsn} options='-c role={name}'"
 
     yield make
     with admin.cursor() as cur:
         for name in made:
-            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
-                        (name,))
             cur.execute(f'DROP ROLE "{name}"')
     admin.close()
 
