@@ -59,8 +59,11 @@ def _drop_orphans() -> None:
         for (name,) in cur.fetchall():
             match = re.match(rf"{_PREFIX}(\d+)", name)
             if match and not os.path.exists(f"/proc/{match.group(1)}"):
-                cur.execute(f'ALTER DATABASE "{name}" IS_TEMPLATE false')
-                cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+                try:
+                    cur.execute(f'ALTER DATABASE "{name}" IS_TEMPLATE false')
+                    cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+                except psycopg2.errors.InsufficientPrivilege:
+                    pass   # another role's: not ours to drop
     conn.close()
 
 

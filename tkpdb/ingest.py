@@ -264,6 +264,16 @@ def insert_extracted_sources(
     commit
         Commit at the end (default). With ``False`` the rows join the caller's transaction, e.g.
         to load and associate an image in one transaction.
+
+    Raises
+    ------
+    SourceValidationError
+        For a value outside its rule (:func:`_validate`), for rows the image cannot take now
+        (``sql/04_load_checks.sql``: blind rows of an associated image, a position already
+        stored in the image, a forced fit of an unknown, foreign, monitored or blindly detected
+        runcat, a second fit of one runcat or monitor, a monitoring fit farther than ``rb_smaj``
+        from its position) and for a row the database refuses. Nothing is written, and a
+        transaction the caller has open is left as it was.
     """
     if extract_type not in EXTRACT_TYPES:
         raise ValueError(f"extract_type must be one of {', '.join(EXTRACT_TYPES)}, not {extract_type!r}")

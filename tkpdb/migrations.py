@@ -32,6 +32,12 @@ import functools
 import re
 from collections.abc import Iterable
 
+import os
+
+import psycopg2
+import psycopg2.extensions
+from psycopg2 import sql as pgsql
+
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -49,6 +55,8 @@ __all__ = [
     "drop_functions",
     "set_version",
     "execute_sql",
+    "create_database",
+    "EXTENSION_TEMPLATE",
 ]
 
 
@@ -68,6 +76,38 @@ def upgrade(dsn: str | None = None, revision: str = "head") -> None:
 def downgrade(dsn: str | None = None, revision: str = "base") -> None:
     """Migrate the database down to ``revision`` (default: ``base``, an empty schema)."""
     command.downgrade(alembic_config(dsn), revision)
+
+
+#: The database with the extensions (pg_sphere, btree_gist) that scripts/setup.sh creates as the
+#: postgres superuser; new databases are copied from it, so their owner need not be a superuser.
+EXTENSION_TEMPLATE = os.environ.get("TKPDB_TEMPLATE", "tkpdb_template")
+
+
+def create_database(dsn: str | None = None, *, drop: bool = False) -> None:
+    """Create the database named in ``dsn`` (copied from :data:`EXTENSION_TEMPLATE` when the
+    server has it, else from template1, which needs a superuser for the extensions); ``drop``
+    drops it first. Nothing happens if it exists (and ``drop`` is false)."""
+    params = psycopg2.extensions.parse_dsn(resolve_dsn(dsn))
+    name = params.get("dbname")
+    if not name:
+        raise ValueError("create_database: the DSN names no database")
+    admin = psycopg2.connect(**{**params, "dbname": "postgres"})
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            if drop:
+                cur.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    pgsql.Identifier(name)))
+            cur.execute("SELECT datname FROM pg_database WHERE datname IN (%s, %s)",
+                        (name, EXTENSION_TEMPLATE))
+            found = {row[0] for row in cur.fetchall()}
+            if name not in found:
+                statement = pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name))
+                if EXTENSION_TEMPLATE in found:
+                    statement += pgsql.SQL(" TEMPLATE {}").format(pgsql.Identifier(EXTENSION_TEMPLATE))
+                cur.execute(statement)
+    finally:
+        admin.close()
 
 
 @functools.cache
