@@ -37,13 +37,13 @@ from pathlib import Path
 
 import numpy as np
 import psycopg2
-from psycopg2 import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tkpdb  # noqa: E402
 from bench import lightcurves  # noqa: E402
 from bench.baseline import InMemory, WriteFloor  # noqa: E402
+from tkpdb.migrations import create_database  # noqa: E402
 from tkpdb.simulate import Sky, observe, random_sky  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,13 +115,7 @@ def reference_dsn(dsn: str) -> str:
 
 def recreate(dsn: str) -> None:
     """Drop and create the benchmark database, then migrate it."""
-    params = psycopg2.extensions.parse_dsn(dsn)
-    admin = psycopg2.connect(**{**params, "dbname": "postgres"})
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(params["dbname"])))
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(params["dbname"])))
-    admin.close()
+    create_database(dsn, drop=True)   # from tkpdb_template: no superuser needed
     tkpdb.upgrade(dsn)
 
 

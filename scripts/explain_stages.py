@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 import psycopg2
-from psycopg2 import sql
 
 import tkpdb
+from tkpdb.migrations import create_database
 from tkpdb.simulate import Sky, observe, random_sky
 
 STAGES = [
@@ -44,15 +44,7 @@ FIELD = (150.0, 30.0)  # centre of the catalogue and of the image (deg)
 
 def ensure_database(dsn: str) -> None:
     """Create the database named in ``dsn`` if it does not exist, then migrate it."""
-    params = psycopg2.extensions.parse_dsn(dsn)
-    name = params.get("dbname", "tkpdb_explain")
-    admin = psycopg2.connect(**{**params, "dbname": "postgres"})
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-        if cur.fetchone() is None:
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
+    create_database(dsn)   # from tkpdb_template when the server has it
     tkpdb.upgrade(dsn)
 
 
@@ -120,6 +112,7 @@ def explain(dsn: str, catalogue: int, image_sources: int, history: int, out: Pat
                         "SET auto_explain.log_nested_statements = on",
                         "SET auto_explain.log_level = notice", "SET client_min_messages = notice"):
             cur.execute(setting)
+        cur.execute("SELECT dataset_lock(%s)", (dataset,))   # the stages' contract (07_stage_guards.sql)
         for stage, statement in STAGES:
             conn.notices = collections.deque()   # a list would keep the last 50 only
             cur.execute(statement, {"image": image})

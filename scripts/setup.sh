@@ -9,18 +9,28 @@
 #    its obsolete '@' compatibility operators (pgsphere issue #85, fixed upstream by
 #    dropping them) when the packaged script still carries them;
 # 3. starts the cluster when it is down;
-# 4. creates a PostgreSQL role for the calling user and the database (default: tkpdb);
+# 4. as the postgres superuser: the template database tkpdb_template with the extensions
+#    pg_sphere and btree_gist (pgSphere is not a trusted extension: only a superuser may create
+#    it), a login role for the calling user (LOGIN CREATEDB CREATEROLE, not a superuser) and the
+#    database (default: tkpdb), owned by that role, copied from the template;
 # 5. creates .venv, installs tkpdb with its test, benchmark and viewer extras;
-# 6. migrates the database to the newest schema.
+# 6. migrates the database to the newest schema, as that role (the migration creates the group
+#    roles tkpdb_reader and tkpdb_writer when they are missing: CREATEROLE).
+#
+# The tests copy tkpdb_template too, so they run as this non-superuser role (CREATEDB to make
+# their databases, CREATEROLE to make the logins of the role tests). A role that exists already
+# keeps its attributes (a superuser stays one).
 #
 # Running it again is harmless: every step checks before it acts.
-# Environment: TKPDB_DB (database name, default tkpdb), PGVERSION (default 15).
+# Environment: TKPDB_DB (database name, default tkpdb), TKPDB_ROLE (login role, default the
+# calling user), TKPDB_TEMPLATE (default tkpdb_template), PGVERSION (default 15).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 PGVERSION="${PGVERSION:-15}"
 DB="${TKPDB_DB:-tkpdb}"
-ROLE="$(id -un)"
+ROLE="${TKPDB_ROLE:-$(id -un)}"
+TEMPLATE="${TKPDB_TEMPLATE:-tkpdb_template}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
@@ -64,18 +74,26 @@ for _ in $(seq 1 30); do
 done
 pg_isready
 
-# --- 4. role and database ----------------------------------------------------------------
+# --- 4. template, role and database (as the postgres superuser) -------------------------
 as_postgres() {
     if [ "$(id -un)" = postgres ]; then "$@"; elif [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
 }
-if ! as_postgres psql -XtAc "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'" postgres | grep -q 1; then
-    say "creating role $ROLE (superuser: it creates the pgSphere extension and test databases)"
-    as_postgres psql -Xq -c "CREATE ROLE \"$ROLE\" LOGIN SUPERUSER" postgres
+exists() { as_postgres psql -XtAc "$1" postgres | grep -q 1; }
+EXTENSIONS="CREATE EXTENSION IF NOT EXISTS pg_sphere; CREATE EXTENSION IF NOT EXISTS btree_gist;"
+if ! exists "SELECT 1 FROM pg_database WHERE datname = '$TEMPLATE'"; then
+    say "creating template database $TEMPLATE (pg_sphere, btree_gist)"
+    as_postgres psql -Xq -c "CREATE DATABASE \"$TEMPLATE\" IS_TEMPLATE true" postgres
 fi
-if ! as_postgres psql -XtAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" postgres | grep -q 1; then
-    say "creating database $DB"
-    as_postgres psql -Xq -c "CREATE DATABASE \"$DB\" OWNER \"$ROLE\"" postgres
+as_postgres psql -Xq -c "$EXTENSIONS" "$TEMPLATE" 2>&1 | { grep -v "already exists, skipping" || true; }
+if ! exists "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'"; then
+    say "creating role $ROLE (LOGIN CREATEDB CREATEROLE; not a superuser)"
+    as_postgres psql -Xq -c "CREATE ROLE \"$ROLE\" LOGIN CREATEDB CREATEROLE" postgres
 fi
+if ! exists "SELECT 1 FROM pg_database WHERE datname = '$DB'"; then
+    say "creating database $DB (owner $ROLE, from $TEMPLATE)"
+    as_postgres psql -Xq -c "CREATE DATABASE \"$DB\" OWNER \"$ROLE\" TEMPLATE \"$TEMPLATE\"" postgres
+fi
+as_postgres psql -Xq -c "$EXTENSIONS" "$DB" 2>&1 | { grep -v "already exists, skipping" || true; }
 
 # --- 5. Python package -------------------------------------------------------------------
 if [ ! -x .venv/bin/python ]; then
@@ -88,5 +106,5 @@ say "installing tkpdb[test,bench,viewer] into .venv"
 
 # --- 6. schema ---------------------------------------------------------------------------
 say "migrating database $DB"
-TKPDB_DSN="${TKPDB_DSN:-dbname=$DB}" .venv/bin/tkpdb db upgrade
+TKPDB_DSN="${TKPDB_DSN:-dbname=$DB user=$ROLE}" .venv/bin/tkpdb db upgrade
 say "done: try 'scripts/test.sh' or '.venv/bin/tkpdb demo'"

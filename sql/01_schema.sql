@@ -47,9 +47,13 @@ CREATE TABLE dataset (
     margin_width        double precision,
     description         text NOT NULL,
     node                smallint NOT NULL DEFAULT 1,
-    nodes               smallint NOT NULL DEFAULT 1
+    nodes               smallint NOT NULL DEFAULT 1,
+    band_tolerance      double precision NOT NULL DEFAULT 0
+                        CHECK (band_tolerance >= 0 AND band_tolerance <= 1e15)
 );
 COMMENT ON TABLE dataset IS 'One processing run; everything else is scoped to a dataset.';
+COMMENT ON COLUMN dataset.band_tolerance IS 'Bandwidth (Hz) given to an image whose freq_bw is 0 or NULL '
+    'when its band is chosen: such images within band_tolerance of each other share a band (see get_band).';
 
 CREATE TABLE frequencyband (
     id           serial PRIMARY KEY,
@@ -67,17 +71,23 @@ CREATE TABLE skyregion (
     dataset     integer NOT NULL REFERENCES dataset (id) ON DELETE CASCADE,
     centre_ra   double precision NOT NULL CHECK (centre_ra >= 0 AND centre_ra < 360),
     centre_decl double precision NOT NULL CHECK (centre_decl BETWEEN -90 AND 90),
-    xtr_radius  double precision NOT NULL CHECK (xtr_radius > 0 AND xtr_radius <= 90),
+    xtr_radius  double precision NOT NULL CHECK (xtr_radius > 0 AND xtr_radius <= 180),
     x double precision GENERATED ALWAYS AS (cos(radians(centre_decl)) * cos(radians(centre_ra))) STORED,
     y double precision GENERATED ALWAYS AS (cos(radians(centre_decl)) * sin(radians(centre_ra))) STORED,
     z double precision GENERATED ALWAYS AS (sin(radians(centre_decl))) STORED,
     centre spoint GENERATED ALWAYS AS (spoint(radians(centre_ra), radians(centre_decl))) STORED,
+    -- pgSphere circles have radii of at most 90 deg: a larger region (all-sky monitors image
+    -- the whole visible hemisphere and more) has no scircle; skyregions_containing() and
+    -- in_skyregion() (02_images.sql) test membership of every region by distance.
     region scircle GENERATED ALWAYS AS
-        (scircle(spoint(radians(centre_ra), radians(centre_decl)), radians(xtr_radius))) STORED,
+        (CASE WHEN xtr_radius <= 90 THEN
+              scircle(spoint(radians(centre_ra), radians(centre_decl)), radians(xtr_radius)) END) STORED,
     UNIQUE (dataset, centre_ra, centre_decl, xtr_radius)
 );
 CREATE INDEX skyregion_region ON skyregion USING gist (dataset, region);
-COMMENT ON TABLE skyregion IS 'Extraction regions (deg): the circle of radius xtr_radius around an image centre.';
+CREATE INDEX skyregion_large ON skyregion (dataset) WHERE region IS NULL;
+COMMENT ON TABLE skyregion IS 'Extraction regions (deg): the circle of radius xtr_radius (<= 180) around an image centre.';
+COMMENT ON COLUMN skyregion.region IS 'pgSphere circle of the region; NULL when xtr_radius > 90 deg (beyond pgSphere''s circles).';
 
 CREATE TABLE image (
     id               serial PRIMARY KEY,
@@ -106,7 +116,8 @@ CREATE TABLE image (
     node             smallint NOT NULL DEFAULT 1,
     nodes            smallint NOT NULL DEFAULT 1
 );
-CREATE INDEX image_dataset ON image (dataset);
+-- the dataset's images in time order (dataset_latest_associated(): time order of association)
+CREATE INDEX image_dataset_time ON image (dataset, taustart_ts);
 CREATE INDEX image_history ON image (skyrgn, band, stokes, taustart_ts);
 COMMENT ON TABLE image IS 'Images. rb_smaj, rb_smin: restoring-beam semi-axes (deg); rb_pa (deg); '
     'rms_min, rms_max (Jy) and detection_thresh (sigma) drive the new-source test.';
@@ -185,7 +196,7 @@ CREATE INDEX extractedsource_image ON extractedsource (image);
 -- No positional index: no stage looks measurements up by position (association reaches them
 -- through their image), and a GiST index on spoint(ra, decl) cost 45-80 ms of the 105-157 ms
 -- binary COPY of a 10,000-source image (measured). A cone search on measurements goes
--- through extractedsource_cone() (99_cone_search.sql), which reads the images whose sky
+-- through extractedsource_cone() (91_cone_search.sql), which reads the images whose sky
 -- regions cover the position; a DBA who needs faster ad-hoc cone searches can add
 -- CREATE INDEX extractedsource_zone ON extractedsource (zone, ra), which it then uses.
 CREATE INDEX extractedsource_ff_runcat ON extractedsource (ff_runcat) WHERE ff_runcat IS NOT NULL;

@@ -20,7 +20,7 @@
 -- narrow one and keeps every stage a read of its own pairs (a narrow row would make each
 -- writing stage recompute the aggregates from the runcat, flux row and extraction).
 -- Being private to the session, it also makes concurrent calls (other datasets, other sky
--- areas: 05_sky_area_lock.sql) unable to see or block each other's pairs.
+-- areas: 06_sky_area_lock.sql) unable to see or block each other's pairs.
 
 CREATE OR REPLACE FUNCTION assoc_scratch()
 RETURNS void

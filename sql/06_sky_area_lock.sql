@@ -122,6 +122,7 @@ BEGIN
                            'set tkpdb.lock_timeout to wait longer.';
     END;
     PERFORM set_config('lock_timeout', before, true);
+    PERFORM note_dataset_locked(img.dataset);   -- for the stage guards (07_stage_guards.sql)
     RETURN coalesce(cardinality(exclusive), 0);
 END
 $$;

@@ -30,6 +30,7 @@ DECLARE
     n integer;
 BEGIN
     PERFORM assoc_scratch();
+    PERFORM assoc_begin(p_image, p_deruiter_radius, p_beamwidths_limit);   -- 07_stage_guards.sql
     INSERT INTO temprunningcatalog (
         image, runcat, xtrsrc, dataset, band, stokes, distance_arcsec, r, f_int,
         datapoints, wm_ra, wm_decl, wm_uncertainty_ew, wm_uncertainty_ns,

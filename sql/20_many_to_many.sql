@@ -24,6 +24,7 @@ AS $$
 DECLARE
     n integer;
 BEGIN
+    PERFORM assoc_stage_guard(p_image, 'assoc_prune_many_to_many');   -- 07_stage_guards.sql
     -- One pass over the image's pairs (window counts), then an update by row address: no
     -- join of the scratch table with itself, so the cost stays O(n log n) whatever the
     -- planner believes about the size of temprunningcatalog (its statistics are usually

@@ -25,6 +25,7 @@ DECLARE
     n_forked integer;
     parents integer[];
 BEGIN
+    PERFORM assoc_stage_guard(p_image, 'assoc_one_to_many');   -- 07_stage_guards.sql
     -- the active pairs of runcats with several active pairs (window count, update by row
     -- address: no self-join of the scratch table, see 20_many_to_many.sql)
     UPDATE temprunningcatalog

@@ -19,6 +19,7 @@ LANGUAGE plpgsql VOLATILE
 SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
 BEGIN
+    PERFORM assoc_stage_guard(p_image, 'assoc_one_to_one');   -- 07_stage_guards.sql
     -- the pairs still active and not forked in stage 3 (assoc_type keeps its default, 3)
     PERFORM assoc_insert_links(p_image, 3);
 
@@ -73,6 +74,7 @@ AS $$
 --   m even:   v < lo: hi = lo;  v > hi: lo = hi;  otherwise lo = hi = v
 -- The median is (lo + hi) / 2, the mean of the two middle values for an even count.
 BEGIN
+    PERFORM assoc_stage_guard(p_image, 'assoc_store_flux');   -- 07_stage_guards.sql
     WITH img AS MATERIALIZED (      -- read once, not once per pair
         SELECT taustart_ts, freq_eff FROM image WHERE id = p_image
     ), pair AS (
@@ -182,6 +184,7 @@ AS $$
 -- variability indices after the measurement (r and distance_arcsec as stored in the pairs) and
 -- the measurement's band, Stokes and f_int.
 BEGIN
+    PERFORM assoc_stage_guard(p_image, 'assoc_insert_links');   -- 07_stage_guards.sql
     INSERT INTO assocxtrsource (runcat, xtrsrc, type, distance_arcsec, r,
                                 v_int, eta_int, f_datapoints, v_peak, eta_peak, band, stokes, f_int)
     SELECT coalesce(new_runcat, runcat), xtrsrc, p_assoc_type, distance_arcsec, r,

@@ -5,8 +5,11 @@
 -- Writes: runningcatalog (datapoints 1, position = the extraction), runningcatalog_flux (the
 --         image's band and Stokes, with its variability state: one measurement),
 --         assocxtrsource (type 4: r 0, distance 0, V 0, eta 0),
---         assocskyrgn (the image's region and every other region of the dataset containing it).
--- Invariant: every blind extraction of an associated image is in at least one lightcurve.
+--         assocskyrgn (every region of the dataset containing its position, which is the
+--         image's own region unless the extraction lies outside its image's extraction radius).
+-- Invariant: every blind extraction of an associated image is in at least one lightcurve; a
+--            new runcat is linked to exactly the sky regions that contain it, so coverage (null
+--            detections, transient candidates) never comes from an image that did not cover it.
 
 CREATE OR REPLACE FUNCTION assoc_new_sources(p_image integer)
 RETURNS integer
@@ -16,6 +19,7 @@ AS $$
 DECLARE
     n integer;
 BEGIN
+    PERFORM assoc_stage_guard(p_image, 'assoc_new_sources');   -- 07_stage_guards.sql
     -- The image's constants are read once; new rows are joined back to their extraction
     -- through the primary key (never CTE to CTE, which has no index).
     WITH img AS (
@@ -72,8 +76,9 @@ BEGIN
         SELECT rc.id, s.id, degrees(rc.pos <-> s.centre)
         FROM nx rc
         CROSS JOIN img
-        JOIN skyregion s ON s.dataset = img.dataset
-                        AND (s.id = img.skyrgn OR s.region @> rc.pos)
+        -- only the regions that contain the position: an extraction outside its own image's
+        -- extraction circle is not covered by that image (02_images.sql)
+        CROSS JOIN LATERAL skyregions_containing(img.dataset, rc.pos) s
     )
     SELECT count(*) INTO n FROM new_rc;
     RETURN n;

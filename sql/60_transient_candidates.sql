@@ -30,6 +30,7 @@ AS $$
 DECLARE
     n integer;
 BEGIN
+    PERFORM assoc_stage_guard(p_image, 'assoc_transient_candidates');   -- 07_stage_guards.sql
     WITH this AS (
         SELECT id, band, stokes, taustart_ts FROM image WHERE id = p_image
     ), fresh AS MATERIALIZED (

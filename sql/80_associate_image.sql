@@ -4,7 +4,9 @@
 -- Invariant: runs inside the caller's transaction (one image, one transaction: any error undoes
 --            every stage); calls whose sky areas overlap are serialized by sky_area_lock()
 --            (06_sky_area_lock.sql), calls on disjoint areas of one dataset (the tiles of an
---            epoch) run side by side; an image is associated at most once.
+--            epoch) run side by side; an image is associated at most once, in time order; the
+--            stages check this contract (07_stage_guards.sql) and are internal: only this entry
+--            point is granted (99_privileges.sql).
 --
 -- The stages, in order (each a function of its own file, reading the set of the previous):
 --   candidate set (10) -> many-to-many (20) -> forks (30) -> one-to-one and many-to-one (40)
@@ -37,15 +39,8 @@ DECLARE
     t  timestamptz;
     ms jsonb := '{}';
 BEGIN
-    IF deruiter_radius IS NULL OR deruiter_radius <= 0 THEN
-        RAISE EXCEPTION 'associate_image: deruiter_radius must be > 0 (got %)', deruiter_radius;
-    END IF;
-    IF beamwidths_limit IS NULL OR beamwidths_limit <= 0 THEN
-        RAISE EXCEPTION 'associate_image: beamwidths_limit must be > 0 (got %)', beamwidths_limit;
-    END IF;
-    IF new_source_sigma_margin IS NULL THEN
-        RAISE EXCEPTION 'associate_image: new_source_sigma_margin must not be NULL';
-    END IF;
+    -- NULL, NaN, infinite, out of range: refused (07_stage_guards.sql, with the stage contract)
+    PERFORM assoc_check_parameters(deruiter_radius, beamwidths_limit, new_source_sigma_margin);
     SELECT dataset INTO ds FROM image WHERE id = p_image;
     IF ds IS NULL THEN
         RAISE EXCEPTION 'associate_image: image % does not exist', p_image;

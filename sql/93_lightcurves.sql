@@ -3,9 +3,10 @@
 --
 -- Reads:  assocxtrsource, extractedsource, image, runningcatalog, newsource, and the two log
 --         tables below (association reads the image's forked pairs and their links by key).
--- Writes: association_log (one row per associated image: the counts associate_image returns)
---         and fork_log (one row per lightcurve born by a fork), through assoc_record_events,
---         called by associate_image before its cleanup stage (both tables: 01_schema.sql).
+-- Writes: association_log (one row per associated image: the counts associate_image returns;
+--         an image with a row is associated and is never associated again), fork_log (one row
+--         per lightcurve born by a fork), through assoc_record_events, called by
+--         associate_image before its cleanup stage (tables: 01_schema.sql).
 -- Invariant: the logs only grow with association; they hold what the final state forgets
 --            (pruned many-to-many pairs, which runcat a fork replaced and the parent's mean
 --            flux at that moment). Deleting an image deletes its log rows (foreign key).
@@ -94,16 +95,12 @@ BEGIN
     -- Called by associate_image after the stages and before the cleanup: the forked pairs are
     -- still in temprunningcatalog (assoc_type 2, runcat = the replaced runcat, new_runcat = the
     -- child), and each child's type 6 links are the parent's history.
+    PERFORM assoc_stage_guard(p_image, 'assoc_record_events');   -- 07_stage_guards.sql
+
     INSERT INTO association_log (image, candidates, one_to_one, one_to_many, many_to_one,
                                  many_to_many_pruned, new_sources, new_transient_candidates)
     VALUES (p_image, p_candidates, p_one_to_one, p_one_to_many, p_many_to_one,
-            p_many_to_many_pruned, p_new_sources, p_new_transient_candidates)
-    -- an image without blind extractions can be associated again (all counts 0)
-    ON CONFLICT (image) DO UPDATE
-    SET candidates = excluded.candidates, one_to_one = excluded.one_to_one,
-        one_to_many = excluded.one_to_many, many_to_one = excluded.many_to_one,
-        many_to_many_pruned = excluded.many_to_many_pruned, new_sources = excluded.new_sources,
-        new_transient_candidates = excluded.new_transient_candidates;
+            p_many_to_many_pruned, p_new_sources, p_new_transient_candidates);
 
     -- the parent's measurements in the fork image's band: the child's type 6 links of that
     -- band, read through the lightcurve index (a probe per fork: a join read every link)

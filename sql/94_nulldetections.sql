@@ -6,7 +6,9 @@
 -- Writes: (association) temprunningcatalog rows of type 7 (deleted at the end), assocxtrsource
 --         type 7, runningcatalog_flux of the image's band and Stokes, runningcatalog
 --         forcedfits_count + 1 (the variability state lives in runningcatalog_flux: view varmetric).
--- Invariant: a forced fit never moves a runcat nor counts as a positional datapoint
+-- Invariant: the fits obey the rules of 03_load_checks.sql (a known blind runcat of the
+--            dataset, once per image, never one the image detected blindly: counted once).
+--            A forced fit never moves a runcat nor counts as a positional datapoint
 --            (wm_*, avg_*, datapoints unchanged); it adds a flux measurement. A runcat is
 --            force-fitted in at most forcedfits_count < expiration consecutive images without a
 --            blind detection (a blind one-to-one match resets the count, sql/40_one_to_one.sql).
@@ -58,32 +60,26 @@ BEGIN
         RAISE EXCEPTION 'associate_nulldetections: image % does not exist', p_image;
     END IF;
     PERFORM dataset_lock(ds);
+    PERFORM assoc_scratch();
+    PERFORM assoc_open(p_image, 'associate_nulldetections');   -- 07_stage_guards.sql
     IF EXISTS (SELECT FROM extractedsource x JOIN assocxtrsource a ON a.xtrsrc = x.id
                WHERE x.image = p_image AND x.extract_type = 1) THEN
         RAISE EXCEPTION 'associate_nulldetections: the forced fits of image % are already associated',
             p_image;
     END IF;
-    SELECT x.id, x.ff_runcat, rc.dataset, rc.mon_src INTO bad
-    FROM extractedsource x LEFT JOIN runningcatalog rc ON rc.id = x.ff_runcat
-    WHERE x.image = p_image AND x.extract_type = 1
-      AND (rc.id IS NULL OR rc.dataset <> ds OR rc.mon_src)
-    ORDER BY x.id LIMIT 1;
+    -- the rules of 03_load_checks.sql, for rows however they were stored
+    WITH stored AS (
+        SELECT array_agg(x.id ORDER BY x.id) AS ids, array_agg(x.ff_runcat ORDER BY x.id) AS refs
+        FROM extractedsource x WHERE x.image = p_image AND x.extract_type = 1
+    )
+    SELECT s.ids[r.k + 1] AS id, r.reason INTO bad
+    FROM stored s CROSS JOIN LATERAL forced_fit_refusals(p_image, 1::smallint, s.refs, p_stored => true) r
+    ORDER BY r.k LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'associate_nulldetections: extraction % of image %: ff_runcat % %', bad.id,
-            p_image, bad.ff_runcat,
-            CASE WHEN bad.dataset IS NULL THEN 'does not exist'
-                 WHEN bad.dataset <> ds THEN format('belongs to dataset %s, not %s', bad.dataset, ds)
-                 ELSE 'is a monitored runcat (use associate_monitored)' END;
-    END IF;
-    SELECT x.ff_runcat INTO bad FROM extractedsource x
-    WHERE x.image = p_image AND x.extract_type = 1
-    GROUP BY x.ff_runcat HAVING count(*) > 1 LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'associate_nulldetections: image % has several forced fits of runcat %',
-            p_image, bad.ff_runcat;
+        RAISE EXCEPTION 'associate_nulldetections: extraction % of image %: %', bad.id, p_image,
+            bad.reason;
     END IF;
 
-    PERFORM assoc_scratch();
     INSERT INTO temprunningcatalog (
         image, runcat, xtrsrc, dataset, band, stokes, distance_arcsec, r, f_int, assoc_type,
         datapoints, wm_ra, wm_decl, wm_uncertainty_ew, wm_uncertainty_ns,

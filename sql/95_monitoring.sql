@@ -8,7 +8,9 @@
 --         every later fit; positions unchanged), runningcatalog_flux, assocxtrsource (8 first
 --         fit, 9 later fits), temprunningcatalog rows of type 9 (the session's scratch table),
 --         deleted at the end; the variability state lives in runningcatalog_flux (view varmetric).
--- Invariant: a monitored runcat is fed only by the fits of its monitor row: blind association
+-- Invariant: the fits obey the rules of 03_load_checks.sql (a monitor of the dataset, once per
+--            image, within rb_smaj of the monitored position, so the first fit places the
+--            runcat there). A monitored runcat is fed only by the fits of its monitor row: blind association
 --            (assoc_candidates filters mon_src, and so does its spatial index), null detections
 --            and sky-region membership never see it.
 
@@ -18,7 +20,8 @@ CREATE OR REPLACE FUNCTION insert_monitor_positions(p_dataset integer, p_ra doub
 RETURNS SETOF integer
 LANGUAGE plpgsql VOLATILE
 AS $$
--- Add positions (deg; RA folded into [0, 360)) to a dataset's monitoring list; returns the new
+-- Add positions (deg; RA in [-1e6, 1e6], folded into [0, 360); NaN, infinities and decl outside
+-- [-90, 90] refused) to a dataset's monitoring list; returns the new
 -- monitor ids in input order.
 DECLARE
     bad integer;
@@ -31,8 +34,7 @@ BEGIN
         RAISE EXCEPTION 'insert_monitor_positions: ra, decl (and name) must have the same length';
     END IF;
     SELECT k INTO bad FROM unnest(p_ra, p_decl) WITH ORDINALITY AS p(ra, decl, k)
-    WHERE ra IS NULL OR decl IS NULL OR ra = 'NaN' OR decl = 'NaN'
-       OR ra IN ('Infinity', '-Infinity') OR decl NOT BETWEEN -90 AND 90
+    WHERE ra IS NULL OR decl IS NULL OR NOT (ra BETWEEN -1e6 AND 1e6) OR NOT (decl BETWEEN -90 AND 90)
     ORDER BY k LIMIT 1;
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'insert_monitor_positions: position % (row %) is not a valid (ra, decl) in deg',
@@ -81,31 +83,28 @@ BEGIN
         RAISE EXCEPTION 'associate_monitored: image % does not exist', p_image;
     END IF;
     PERFORM dataset_lock(ds);
+    PERFORM assoc_scratch();
+    PERFORM assoc_open(p_image, 'associate_monitored');   -- 07_stage_guards.sql
     IF EXISTS (SELECT FROM extractedsource x JOIN assocxtrsource a ON a.xtrsrc = x.id
                WHERE x.image = p_image AND x.extract_type = 2) THEN
         RAISE EXCEPTION 'associate_monitored: the monitoring fits of image % are already associated',
             p_image;
     END IF;
-    SELECT x.id, x.ff_monitor, m.dataset INTO bad
-    FROM extractedsource x LEFT JOIN monitor m ON m.id = x.ff_monitor
-    WHERE x.image = p_image AND x.extract_type = 2 AND (m.id IS NULL OR m.dataset <> ds)
-    ORDER BY x.id LIMIT 1;
+    -- the rules of 03_load_checks.sql, for rows however they were stored
+    WITH stored AS (
+        SELECT array_agg(x.id ORDER BY x.id) AS ids, array_agg(x.ff_monitor ORDER BY x.id) AS refs,
+               array_agg(x.ra ORDER BY x.id) AS ra, array_agg(x.decl ORDER BY x.id) AS decl
+        FROM extractedsource x WHERE x.image = p_image AND x.extract_type = 2
+    )
+    SELECT s.ids[r.k + 1] AS id, r.reason INTO bad
+    FROM stored s
+    CROSS JOIN LATERAL forced_fit_refusals(p_image, 2::smallint, s.refs, s.ra, s.decl, true) r
+    ORDER BY r.k LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'associate_monitored: extraction % of image %: ff_monitor % %', bad.id,
-            p_image, bad.ff_monitor,
-            CASE WHEN bad.dataset IS NULL THEN 'does not exist'
-                 ELSE format('belongs to dataset %s, not %s', bad.dataset, ds) END;
-    END IF;
-    SELECT x.ff_monitor INTO bad FROM extractedsource x
-    WHERE x.image = p_image AND x.extract_type = 2
-    GROUP BY x.ff_monitor HAVING count(*) > 1 LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'associate_monitored: image % has several fits of monitor %',
-            p_image, bad.ff_monitor;
+        RAISE EXCEPTION 'associate_monitored: extraction % of image %: %', bad.id, p_image, bad.reason;
     END IF;
 
     -- later fits (type 9): one more datapoint, position unchanged
-    PERFORM assoc_scratch();
     INSERT INTO temprunningcatalog (
         image, runcat, xtrsrc, dataset, band, stokes, distance_arcsec, r, f_int, assoc_type,
         datapoints, wm_ra, wm_decl, wm_uncertainty_ew, wm_uncertainty_ns,

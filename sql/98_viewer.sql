@@ -22,7 +22,6 @@
 --   viewer_image_detections(image, limit, offset)  an image's measurements, brightest first
 --   viewer_cone(dataset, ra, decl, radius, limit)  runcats in a cone (blind and monitored)
 --   viewer_scs(dataset, ra, decl, radius, limit)   the cone search's rows (one per band)
---   viewer_write_privileges()                every way the current role could write
 
 CREATE OR REPLACE FUNCTION viewer_dataset_runcats(p_dataset integer)
 RETURNS TABLE (runcat integer)
@@ -359,42 +358,3 @@ COMMENT ON FUNCTION viewer_scs(integer, double precision, double precision, doub
     'Lightcurves within p_radius (deg) of (p_ra, p_decl) (deg), at most p_limit, one row per band '
     'and Stokes: position (deg), uncertainties (deg), mean f_int (Jy), V, eta; nearest first.';
 
-CREATE OR REPLACE FUNCTION viewer_write_privileges()
-RETURNS TABLE (via_role name, privilege text, object text)
-LANGUAGE sql STABLE
-AS $$
-    -- Checked by privilege, never by name: the current role and every role it can SET ROLE
-    -- to; superuser; INSERT, UPDATE, DELETE or TRUNCATE on any table of the tkpdb schema;
-    -- EXECUTE on any VOLATILE function of it (association, forced fits, monitoring, image
-    -- registration, deletion: read functions are STABLE or IMMUTABLE). Extension objects
-    -- (pgSphere, btree_gist) are not tkpdb's.
-    WITH roles AS (
-        SELECT r.oid, r.rolname, r.rolsuper FROM pg_roles r
-        WHERE pg_has_role(current_user, r.oid, 'MEMBER')
-    ), schema AS (
-        SELECT c.relnamespace AS nsp FROM pg_class c WHERE c.oid = 'runningcatalog'::regclass
-    )
-    SELECT * FROM (
-    SELECT ro.rolname AS via_role, 'SUPERUSER' AS privilege, NULL::text AS object
-    FROM roles ro WHERE ro.rolsuper
-    UNION ALL
-    SELECT ro.rolname, p.privilege, c.oid::regclass::text
-    FROM roles ro CROSS JOIN schema
-    JOIN pg_class c ON c.relnamespace = schema.nsp AND c.relkind IN ('r', 'p')
-    CROSS JOIN unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS p(privilege)
-    WHERE NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
-      AND has_table_privilege(ro.oid, c.oid, p.privilege)
-    UNION ALL
-    SELECT ro.rolname, 'EXECUTE', f.oid::regprocedure::text
-    FROM roles ro CROSS JOIN schema
-    JOIN pg_proc f ON f.pronamespace = schema.nsp AND f.provolatile = 'v' AND f.prokind IN ('f', 'p')
-    WHERE NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = f.oid AND d.deptype = 'e')
-      AND has_function_privilege(ro.oid, f.oid, 'EXECUTE')
-    ) w
-    ORDER BY CASE w.privilege WHEN 'SUPERUSER' THEN 0 WHEN 'EXECUTE' THEN 2 ELSE 1 END,
-             w.via_role <> current_user, w.via_role, w.privilege, w.object
-$$;
-COMMENT ON FUNCTION viewer_write_privileges() IS
-    'Every privilege through which the current role could change a tkpdb database (superuser, '
-    'table writes, EXECUTE on a VOLATILE tkpdb function), with the role that holds it; empty for a '
-    'read-only role.';

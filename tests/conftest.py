@@ -3,6 +3,11 @@
 pytest-postgresql's no-process fixture talks to the running server (its process fixture needs
 initdb, which refuses to run as root). Host, port and user come from the usual libpq
 environment variables (PGHOST, PGPORT, PGUSER), defaulting to the local socket and the OS user.
+
+The role needs CREATEDB and CREATEROLE, not superuser: the migrated template is copied from
+the database ``tkpdb_template`` (``$TKPDB_TEMPLATE``), in which scripts/setup.sh created the
+extensions as the postgres superuser (pgSphere is not a trusted extension). Without that
+database the template is copied from template1, which works for a superuser only.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import re
 import psycopg2
 import pytest
 from pytest_postgresql import factories
+from pytest_postgresql.executors.noop import NoopExecutor
+from pytest_postgresql.janitor import DatabaseJanitor
 
 import tkpdb
 
@@ -52,8 +59,11 @@ def _drop_orphans() -> None:
         for (name,) in cur.fetchall():
             match = re.match(rf"{_PREFIX}(\d+)", name)
             if match and not os.path.exists(f"/proc/{match.group(1)}"):
-                cur.execute(f'ALTER DATABASE "{name}" IS_TEMPLATE false')
-                cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+                try:
+                    cur.execute(f'ALTER DATABASE "{name}" IS_TEMPLATE false')
+                    cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+                except psycopg2.errors.InsufficientPrivilege:
+                    pass   # another role's: not ours to drop
     conn.close()
 
 
@@ -61,9 +71,31 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     _drop_orphans()
 
 
-postgresql_noproc = factories.postgresql_noproc(
-    host=_HOST, port=_PORT, user=_USER, password=_PASSWORD, dbname=_DBNAME, load=[_migrate],
-)
+def extension_template() -> str | None:
+    """The database with the extensions to copy (None: template1, for a superuser)."""
+    name = os.environ.get("TKPDB_TEMPLATE", "tkpdb_template")
+    conn = psycopg2.connect(_dsn(_HOST, _PORT, _USER, "postgres", _PASSWORD))
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        found = cur.fetchone() is not None
+    conn.close()
+    return name if found else None
+
+
+@pytest.fixture(scope="session")
+def postgresql_noproc():
+    """The server, with a migrated template database (copied from extension_template())."""
+    executor = NoopExecutor(host=_HOST, port=_PORT, user=_USER, password=_PASSWORD, options="",
+                            dbname=_DBNAME)
+    janitor = DatabaseJanitor(user=_USER, host=_HOST, port=_PORT, password=_PASSWORD,
+                              dbname=executor.template_dbname, template_dbname=extension_template(),
+                              as_template=True)
+    janitor.drop()
+    with janitor:
+        janitor.load(_migrate)
+        yield executor
+
+
 postgresql = factories.postgresql("postgresql_noproc")
 
 
@@ -74,33 +106,44 @@ def dsn(postgresql) -> str:
     return _dsn(info.host, info.port, info.user, info.dbname, info.password)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "handmade_history: the test writes a history with plain SQL that is not a "
+        "catalogue association would make (only the references are checked afterwards)")
+
+
 @pytest.fixture
-def conn(dsn):
+def conn(dsn, request):
     """A tkpdb (psycopg2) connection to the test's database."""
     connection = tkpdb.connect(dsn)
     yield connection
     connection.close()
-    assert_integrity(dsn)
+    assert_integrity(dsn, catalogue=request.node.get_closest_marker("handmade_history") is None)
 
 
-def assert_integrity(dsn: str) -> None:
-    """Every engine-kept reference points at a row (sql/02_images.sql, check_integrity)."""
+def assert_integrity(dsn: str, catalogue: bool = True) -> None:
+    """Every engine-kept reference points at a row (sql/02_images.sql, check_integrity), and
+    every property of the consistency checker holds (sql/90_check_catalogue.sql)."""
     with tkpdb.connect(dsn) as check, check.cursor() as cur:
         cur.execute("SELECT reference, dangling FROM check_integrity() WHERE dangling > 0")
         dangling = cur.fetchall()
+        broken = []
+        if catalogue:
+            cur.execute("SELECT check_name, problems, example FROM check_catalogue() "
+                        "WHERE problems > 0")
+            broken = cur.fetchall()
     check.close()
     assert not dangling, f"dangling references: {dangling}"
+    assert not broken, f"check_catalogue: {broken}"
 
 
 @pytest.fixture
 def empty_dsn(postgresql_noproc):
     """DSN of a fresh database with no schema at all (for migration tests)."""
-    from pytest_postgresql.janitor import DatabaseJanitor
-
     p = postgresql_noproc
     name = f"{_DBNAME}_empty"
     with DatabaseJanitor(user=p.user, host=p.host, port=p.port, dbname=name,
-                         password=p.password):
+                         password=p.password, template_dbname=extension_template()):
         yield _dsn(p.host, p.port, p.user, name, p.password)
 
 

@@ -67,7 +67,7 @@ def test_a_new_region_links_the_blind_runcats_inside_it(conn):
             INSERT INTO runningcatalog (xtrsrc, dataset, datapoints, wm_ra, wm_decl,
                 wm_uncertainty_ew, wm_uncertainty_ns, avg_ra_err, avg_decl_err, avg_wra,
                 avg_wdecl, avg_weight_ra, avg_weight_decl, mon_src)
-            VALUES (%s, %s, 1, 124.2, 10.0, 0.01, 0.01, 0.01, 0.01, 1, 1, 1, 1, true)""",
+            VALUES (%s, %s, 0, 124.2, 10.0, 0.01, 0.01, 0.01, 0.01, 1, 1, 1, 1, true)""",
                     (fit, dataset))
     conn.commit()
     second = image(conn, dataset, 1, centre_ra=124.0, centre_decl=10.0, xtr_radius=0.5)

@@ -32,8 +32,10 @@ STEP = 2.0 ** -11                             # deg (1.76 arcsec): exact in bina
 
 
 def candidate_pairs(conn, img: int) -> list[tuple[int, int, float, float]]:
-    """Stage 1 alone, rolled back: the image's (runcat, xtrsrc, r, distance_arcsec) pairs."""
+    """Stage 1 alone, rolled back: the image's (runcat, xtrsrc, r, distance_arcsec) pairs (a
+    stage runs only under its dataset's lock: 07_stage_guards.sql)."""
     with conn.cursor() as cur:
+        cur.execute("SELECT dataset_lock(dataset) FROM image WHERE id = %s", (img,))
         cur.execute("SELECT assoc_candidates(%s, 5.68, 1.0)", (img,))
         cur.execute("SELECT runcat, xtrsrc, r, distance_arcsec FROM temprunningcatalog "
                     "WHERE image = %s ORDER BY runcat, xtrsrc", (img,))

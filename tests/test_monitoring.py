@@ -7,6 +7,7 @@ import pytest
 
 import tkpdb
 from tests.scenarios import BAND1, Scenario
+from tests.test_nulldetections import store_forced_fit
 from tests.sky import image, query, source
 
 
@@ -80,9 +81,15 @@ def test_monitored_runcats_cannot_take_null_detection_fits(conn):
     fit_monitors(sky, img0, 0.5)
     (entry,) = tkpdb.get_monitor_entries(conn, sky.dataset)
     img1 = image(conn, sky.dataset, 1)
-    tkpdb.insert_extracted_sources(conn, img1, [source(sky.ra0, sky.decl0)], extract_type="ff_nd",
-                                   ff_runcat_ids=[entry.runcat])
+    tkpdb.associate_extracted_sources(conn, img1)
+    with pytest.raises(tkpdb.SourceValidationError, match="monitored runcat"):
+        tkpdb.insert_extracted_sources(conn, img1, [source(sky.ra0, sky.decl0)],
+                                       extract_type="ff_nd", ff_runcat_ids=[entry.runcat])
+    store_forced_fit(conn, img1, entry.runcat)          # stored by plain SQL: refused again
     with pytest.raises(psycopg2.errors.RaiseException, match="monitored runcat"):
         tkpdb.associate_nulldetections(conn, img1)
     with pytest.raises(psycopg2.errors.RaiseException, match="already associated"):
         tkpdb.associate_monitored(conn, img0)
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM extractedsource WHERE extract_type = 1")
+    conn.commit()

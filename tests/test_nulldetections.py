@@ -69,20 +69,37 @@ def test_new_and_detected_runcats_are_not_null_detections(conn):
     assert query(conn, "SELECT count(*) FROM runningcatalog WHERE xtrsrc = %s", (ids[1],)) == [(1,)]
 
 
+def store_forced_fit(conn, img: int, runcat: int) -> None:
+    """A forced fit stored with plain SQL (a DBA's INSERT bypasses insert_extracted_sources)."""
+    with conn.cursor() as cur:
+        cur.execute("""INSERT INTO extractedsource (image, extract_type, ff_runcat, ra, decl,
+                           ra_fit_err, decl_fit_err, ew_sys_err, ns_sys_err, error_radius,
+                           det_sigma, f_peak, f_peak_err, f_int, f_int_err)
+                       VALUES (%s, 1, %s, 123, 10, 0, 0, 1, 1, 1, 10, 1, 0.1, 1, 0.1)""",
+                    (img, runcat))
+    conn.commit()
+
+
 def test_bad_forced_fits_are_refused_and_nothing_is_written(conn):
     sky = Scenario(conn)
     sky.observe(0, BAND1, {"A": (0, 0)})
     other = Scenario(conn)
     other.observe(0, BAND1, {"X": (0, 0)})
     img = image(conn, sky.dataset, 1)
-    tkpdb.insert_extracted_sources(conn, img, [source(123.0, 10.0)], extract_type="ff_nd",
-                                   ff_runcat_ids=[other.runcat_of("X")])
+    tkpdb.associate_extracted_sources(conn, img)
+    with pytest.raises(tkpdb.SourceValidationError, match="belongs to dataset"):
+        tkpdb.insert_extracted_sources(conn, img, [source(123.0, 10.0)], extract_type="ff_nd",
+                                       ff_runcat_ids=[other.runcat_of("X")])
+    store_forced_fit(conn, img, other.runcat_of("X"))
     before = query(conn, "SELECT count(*), sum(f_datapoints) FROM assocxtrsource")
     with pytest.raises(psycopg2.errors.RaiseException, match="belongs to dataset"):
         tkpdb.associate_nulldetections(conn, img)
     assert query(conn, "SELECT count(*), sum(f_datapoints) FROM assocxtrsource") == before
     with pytest.raises(psycopg2.errors.RaiseException, match="image 999999 does not exist"):
         tkpdb.associate_nulldetections(conn, 999999)
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM extractedsource WHERE extract_type = 1")
+    conn.commit()
 
 
 def test_a_second_association_of_the_same_fits_is_refused(conn):

@@ -105,6 +105,7 @@ def whole_table_reads(plan: dict) -> list[str]:
     return found
 
 
+@pytest.mark.handmade_history     # the five bulk images bypass the runcat updates
 @pytest.mark.parametrize("statistics", ["none", "stale"])
 def test_no_stage_reads_a_whole_table_without_statistics(conn, statistics):
     """``none``: never analysed. ``stale``: analysed once when the database held one small

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import psycopg2
 import pytest
 
 import tkpdb
@@ -197,10 +198,11 @@ def test_deleting_a_dataset_deletes_its_statistics_and_state(conn):
     assert query(conn, "SELECT dataset FROM dataset_statistics") == [(other,)]
 
 
-def test_an_image_without_extractions_can_be_associated_twice(conn):
+def test_an_image_without_extractions_is_associated_once(conn):
     dataset = tkpdb.insert_dataset(conn, "empty image")
     img = image(conn, dataset, 0)
-    for _ in range(2):
-        assert tkpdb.associate_extracted_sources(conn, img)["candidates"] == 0
+    assert tkpdb.associate_extracted_sources(conn, img)["candidates"] == 0
+    with pytest.raises(psycopg2.errors.RaiseException, match="already associated"):
+        tkpdb.associate_extracted_sources(conn, img)
     assert query(conn, "SELECT image, candidates, new_sources FROM association_log") == [(img, 0, 0)]
     assert tkpdb.dataset_stats(conn, dataset).images_associated == 1

@@ -355,7 +355,7 @@ TILES = ((150.0, 20.0), (160.5, 20.0))
 def tile_rows(centre: tuple[float, float], step: int) -> list[dict]:
     """A crowded little field at a tile centre (forks, many-to-one, a new source)."""
     return [source(*offset(*centre, e, n), flux=1.0 + 0.1 * step, **ERRORS)
-            for e, n in [(0, 0), (9, 0), (0, 18), (8 * (step % 2) - 4, 8), (60 * step, 0)]]
+            for e, n in [(0, 0), (9, 0), (0, 18), (8 * (step % 2) - 4, 8), (60 * step + 120, 0)]]
 
 
 def tiles(conn, description: str) -> tuple[int, list[list[int]]]:

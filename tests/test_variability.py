@@ -129,7 +129,7 @@ def test_zero_mean_flux_gives_null_v_and_no_error(conn):
     """Forced fits can be negative: +1, -2, +1 Jy has mean 0, V is undefined (NULL)."""
     dataset = tkpdb.insert_dataset(conn, "zero mean")
     fluxes = [1.0, -2.0, 1.0]
-    ids = [observe(conn, image(conn, dataset, k), [source(RA, DECL, flux=f, f_peak=1.0)])[0][0]
+    ids = [observe(conn, image(conn, dataset, k), [source(RA, DECL, flux=f, f_peak=1.0, det_sigma=100.0)])[0][0]
            for k, f in enumerate(fluxes)]
     rows = assoc_rows(conn, ids)
     assert [r[3] for r in rows] == [0.0, pytest.approx(brute_v(np.array(fluxes[:2]))), None]

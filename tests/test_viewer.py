@@ -422,25 +422,27 @@ def test_a_superuser_is_refused_or_warned_about(survey_db, caplog):
 
 
 def test_write_privileges_are_found_by_privilege_not_name(postgresql_noproc, dsn):
-    """A role named like a reader that may INSERT into one table, or that may EXECUTE the
-    association functions (PUBLIC may, unless revoked), can write."""
+    """A role granted tkpdb_reader that may also INSERT into one table, or EXECUTE an
+    association function, can write: the viewer refuses it, whatever its name."""
     p = postgresql_noproc
     dbname = dsn.split("dbname=")[1].split()[0]
     inserter = make_login(p, dbname, "reader_insert", [
-        "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
-        "GRANT INSERT ON image TO {role}"])
+        "GRANT tkpdb_reader TO {role}", "GRANT INSERT ON image TO {role}"])
     executor = make_login(p, dbname, "reader_exec", [
-        "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"])
+        "GRANT tkpdb_reader TO {role}",
+        "GRANT EXECUTE ON FUNCTION associate_image(integer, double precision, double precision,"
+        " double precision) TO {role}"])
     try:
-        with pytest.raises(WritableRoleError, match="INSERT on image"):
+        with pytest.raises(WritableRoleError, match="INSERT on table image"):
             create_app(inserter)
-        with pytest.raises(WritableRoleError, match=r"EXECUTE on assoc"):
+        with pytest.raises(WritableRoleError, match=r"EXECUTE on function associate_image"):
             create_app(executor)
         conn = psycopg2.connect(executor)
         objects = {obj for _, priv, obj in write_privileges(conn) if priv == "EXECUTE"}
         conn.close()
-        assert any(o.startswith("associate_image(") for o in objects)
-        assert not any(o.startswith(("viewer_", "get_lightcurve", "lightcurve_")) for o in objects)
+        assert any(o.startswith("function associate_image(") for o in objects)
+        assert not any(o.startswith(("function viewer_", "function get_lightcurve",
+                                     "function lightcurve_")) for o in objects)
     finally:
         drop_login(p, inserter, [dbname])
         drop_login(p, executor, [dbname])

@@ -78,17 +78,8 @@ def drop_login(p, dsn: str, dbnames: list[str]) -> None:  # noqa: ANN001
     conn.close()
 
 
-#: What a read-only login gets until the project's tkpdb_reader role exists.
-READER_GRANTS = [
-    "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
-    # functions are executable by PUBLIC by default: take that away from the writing ones
-    """DO $$ DECLARE f regprocedure; BEGIN
-         FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
-                  WHERE p.pronamespace = 'public'::regnamespace AND p.provolatile = 'v'
-                    AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
-         LOOP EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f); END LOOP;
-       END $$""",
-]
+#: What a read-only login of the viewer gets.
+READER_GRANTS = ["GRANT tkpdb_reader TO {role}"]   # the read-only group role (99_privileges.sql)
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,10 @@ from .results import (EXPORT_FORMATS, TransientCandidate, Variability, export_da
 from .plots import plot_lightcurve
 from .survey import Survey, SurveySpec, Truth, load_truth, simulate_survey, write_survey
 from .truth import TruthScore, score_truth
+from ._db import ConnectionLostError
+from .check import CheckResult, check_catalogue
+from .config import mask_dsn
+from .validation import ImageValidationError
 
 __version__ = "0.1.0"
 
@@ -89,4 +93,9 @@ __all__ = [
     "load_truth",
     "TruthScore",
     "score_truth",
+    "ImageValidationError",
+    "ConnectionLostError",
+    "check_catalogue",
+    "CheckResult",
+    "mask_dsn",
 ]

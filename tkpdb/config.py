@@ -8,9 +8,10 @@ command line) wins, then the environment variable ``TKPDB_DSN``, then the local 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
-__all__ = ["DEFAULT_DSN", "DSN_ENV", "resolve_dsn", "sql_dir", "alembic_dir"]
+__all__ = ["DEFAULT_DSN", "DSN_ENV", "resolve_dsn", "mask_dsn", "sql_dir", "alembic_dir"]
 
 DSN_ENV = "TKPDB_DSN"
 DEFAULT_DSN = "dbname=tkpdb"
@@ -23,6 +24,22 @@ def resolve_dsn(dsn: str | None = None) -> str:
     if dsn:
         return dsn
     return os.environ.get(DSN_ENV) or DEFAULT_DSN
+
+
+_KEYWORD_PASSWORD = re.compile(r"((?<![?&])\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+_URI_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/?#@:\s]*:)[^/?#@\s]*@", re.IGNORECASE)
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#\s]*", re.IGNORECASE)
+
+
+def mask_dsn(text: str) -> str:
+    """``text`` (a DSN, or a message that may quote one) with every password replaced by ``***``.
+
+    Masks ``password=...`` in keyword/value strings (quoted or not), the password of a URI
+    (``postgresql://user:secret@host/db``) and ``?password=`` in a URI's query.
+    """
+    text = _KEYWORD_PASSWORD.sub(r"\1***", text)
+    text = _URI_PASSWORD.sub(r"\1***@", text)
+    return _QUERY_PASSWORD.sub(r"\1***", text)
 
 
 def _resource(installed: str, source: str) -> Path:

@@ -10,6 +10,8 @@ How the schema evolves (the files in ``sql/`` always describe the *newest* schem
   installed by revision 0001; on a new database they create the newest tables at once.
 * Every later file holds functions and views only (no tables), so it can be run again at
   any time: :func:`reinstall_functions` drops the functions and views it defines and runs it.
+  The last one, ``99_privileges.sql``, holds the roles and grants: re-created functions get
+  their privileges back whenever they are installed.
 * A revision that changes a table changes ``01_schema.sql`` *and* applies the same change in
   its ``upgrade()`` as idempotent DDL (``ADD COLUMN IF NOT EXISTS``, ``DROP INDEX IF EXISTS``,
   a ``DO`` block that looks at the catalogue first...), so that it does nothing on a new
@@ -32,6 +34,12 @@ import functools
 import re
 from collections.abc import Iterable
 
+import os
+
+import psycopg2
+import psycopg2.extensions
+from psycopg2 import sql as pgsql
+
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -48,6 +56,9 @@ __all__ = [
     "function_files",
     "drop_functions",
     "set_version",
+    "execute_sql",
+    "create_database",
+    "EXTENSION_TEMPLATE",
 ]
 
 
@@ -69,6 +80,38 @@ def downgrade(dsn: str | None = None, revision: str = "base") -> None:
     command.downgrade(alembic_config(dsn), revision)
 
 
+#: The database with the extensions (pg_sphere, btree_gist) that scripts/setup.sh creates as the
+#: postgres superuser; new databases are copied from it, so their owner need not be a superuser.
+EXTENSION_TEMPLATE = os.environ.get("TKPDB_TEMPLATE", "tkpdb_template")
+
+
+def create_database(dsn: str | None = None, *, drop: bool = False) -> None:
+    """Create the database named in ``dsn`` (copied from :data:`EXTENSION_TEMPLATE` when the
+    server has it, else from template1, which needs a superuser for the extensions); ``drop``
+    drops it first. Nothing happens if it exists (and ``drop`` is false)."""
+    params = psycopg2.extensions.parse_dsn(resolve_dsn(dsn))
+    name = params.get("dbname")
+    if not name:
+        raise ValueError("create_database: the DSN names no database")
+    admin = psycopg2.connect(**{**params, "dbname": "postgres"})
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            if drop:
+                cur.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    pgsql.Identifier(name)))
+            cur.execute("SELECT datname FROM pg_database WHERE datname IN (%s, %s)",
+                        (name, EXTENSION_TEMPLATE))
+            found = {row[0] for row in cur.fetchall()}
+            if name not in found:
+                statement = pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name))
+                if EXTENSION_TEMPLATE in found:
+                    statement += pgsql.SQL(" TEMPLATE {}").format(pgsql.Identifier(EXTENSION_TEMPLATE))
+                cur.execute(statement)
+    finally:
+        admin.close()
+
+
 @functools.cache
 def head_revision() -> str:
     """The newest schema revision this version of tkpdb knows."""
@@ -83,6 +126,9 @@ def _execute_raw(op, sql: str) -> None:  # noqa: ANN001
     """Run SQL text on the migration's DBAPI connection with no parameter parsing at all."""
     with op.get_bind().connection.dbapi_connection.cursor() as cur:
         cur.execute(sql)
+
+
+execute_sql = _execute_raw  # for migration scripts: DDL with '%' and '::' passed untouched
 
 
 def run_sql_files(op, names: Iterable[str]) -> None:  # noqa: ANN001 (alembic.op proxy)

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import psycopg2.extensions
 
 from ._db import read_rows, transaction
+from .validation import real_number
 
 __all__ = ["MonitorEntry", "insert_monitor_positions", "get_monitor_entries", "associate_monitored"]
 
@@ -39,8 +40,15 @@ def insert_monitor_positions(conn: psycopg2.extensions.connection, dataset_id: i
                              names: Sequence[str] | None = None) -> list[int]:
     """Add ``positions`` ``[(ra, decl), ...]`` (deg) to the dataset's monitoring list; return
     their monitor ids in input order."""
-    ras = [float(ra) for ra, _ in positions]
-    decls = [float(decl) for _, decl in positions]
+    ras, decls = [], []
+    for k, position in enumerate(positions):
+        try:
+            ra, decl = position
+            ras.append(real_number(ra))
+            decls.append(real_number(decl))
+        except (TypeError, ValueError):
+            raise ValueError(f"insert_monitor_positions: position {k} = {position!r} is not a pair "
+                             "of numbers (ra, decl) in deg") from None
     with transaction(conn) as cur:
         cur.execute("SELECT * FROM insert_monitor_positions(%s, %s::float8[], %s::float8[], %s::text[])",
                     (dataset_id, ras, decls, list(names) if names is not None else None))

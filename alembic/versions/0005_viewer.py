@@ -18,7 +18,6 @@ FUNCTIONS: list[str] = [
     "viewer_dataset_runcats", "viewer_lightcurves", "viewer_candidates", "viewer_sky",
     "viewer_bins2d", "viewer_upper_limits",
     "viewer_image_outcome", "viewer_image_detections", "viewer_cone", "viewer_scs",
-    "viewer_write_privileges",
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import migrations
-from ..config import resolve_dsn
+from ..config import mask_dsn, resolve_dsn
 from ..connection import connect
 from ._common import dsn_option, main
 
@@ -21,7 +21,7 @@ def db() -> None:
 def db_upgrade(dsn: str | None, revision: str) -> None:
     """Migrate the database to REVISION (default: newest)."""
     migrations.upgrade(dsn, revision)
-    click.echo(f"{resolve_dsn(dsn)}: at revision {revision}")
+    click.echo(f"{mask_dsn(resolve_dsn(dsn))}: at revision {revision}")
 
 
 @db.command("downgrade")
@@ -31,7 +31,7 @@ def db_upgrade(dsn: str | None, revision: str) -> None:
 def db_downgrade(dsn: str | None, revision: str) -> None:
     """Migrate the database down to REVISION (default: base, an empty schema)."""
     migrations.downgrade(dsn, revision)
-    click.echo(f"{resolve_dsn(dsn)}: at revision {revision}")
+    click.echo(f"{mask_dsn(resolve_dsn(dsn))}: at revision {revision}")
 
 
 @db.command("current")

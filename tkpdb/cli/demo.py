@@ -30,11 +30,13 @@ DEMO_ASSOCIATION = {"beamwidths_limit": 3.0, "ew_sys_err": 3.0, "ns_sys_err": 3.
 @click.option("--out", "out", default="tkpdb-demo", show_default=True,
               type=click.Path(file_okay=False), help="Directory for the survey and the results.")
 @click.option("--seed", default=1, show_default=True, help="Seed of the simulated sky.")
-@click.option("--epochs", default=8, show_default=True, help="Epochs (each: 2 fields x 2 bands).")
+@click.option("--epochs", default=8, show_default=True, type=click.IntRange(min=1),
+              help="Epochs (each: 2 fields x 2 bands).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def demo(dsn: str | None, out: str, seed: int, epochs: int, quiet: bool) -> None:
     """Simulate a two-field, two-band survey with ground truth, run it, and report."""
     t0 = time.perf_counter()
+    conn = connect(dsn)   # first: a bad DSN or an unmigrated database fails before any work
     spec = SurveySpec(seed=seed, epochs=epochs)
     survey = simulate_survey(spec)
     directory = Path(out)
@@ -53,7 +55,6 @@ def demo(dsn: str | None, out: str, seed: int, epochs: int, quiet: bool) -> None
     click.echo(f"wrote {len(survey.images)} Selavy catalogues with their FITS images and noise "
                f"maps, and the manifest {manifest}")
     click.echo(f"running: tkpdb run {manifest}")
-    conn = connect(dsn)
     try:
         with progress_bar(not quiet) as update:
             summary = run_manifest(conn, load_manifest(manifest), progress=update)

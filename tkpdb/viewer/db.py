@@ -1,7 +1,7 @@
 """Read-only database sessions of the viewer: the role check and a small connection pool.
 
 The viewer must run with a role that cannot write. :func:`write_privileges` asks the database
-(``viewer_write_privileges()``, ``sql/98_viewer.sql``) for every privilege through which the
+(``write_privileges()``, ``sql/98_write_privileges.sql``) for every privilege through which the
 connected role could change it -- superuser, INSERT/UPDATE/DELETE/TRUNCATE on a tkpdb table,
 EXECUTE on a VOLATILE tkpdb function (association and the other writers) -- held by the role
 itself or by any role it can ``SET ROLE`` to. :class:`ReadOnlyPool` refuses to open when that
@@ -38,7 +38,7 @@ class WritableRoleError(RuntimeError):
 def write_privileges(conn: psycopg2.extensions.connection) -> list[tuple[str, str, str | None]]:
     """``[(via_role, privilege, object), ...]``: every way the connected role could write."""
     with conn.cursor() as cur:
-        cur.execute("SELECT via_role, privilege, object FROM viewer_write_privileges()")
+        cur.execute("SELECT via_role, privilege, object FROM write_privileges()")
         rows = cur.fetchall()
     conn.rollback()
     return rows

@@ -1,4 +1,4 @@
--- 99_cone_search.sql: cone search on measurements (ad hoc, not used by association).
+-- 91_cone_search.sql: cone search on measurements (ad hoc, not used by association).
 --
 -- Reads:  skyregion (GiST on (dataset, region)), image (by sky region), extractedsource (the
 --         measurements of each image whose region overlaps the cone, by image).
