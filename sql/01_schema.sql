@@ -348,7 +348,10 @@ CREATE TABLE assocxtrsource (
     -- the measurement's band, Stokes and f_int (Jy), copied from its image and extraction
     band            integer NOT NULL,
     stokes          smallint NOT NULL,
-    f_int           double precision
+    f_int           double precision,
+    -- the share of the measurement's flux this lightcurve holds (flux division, 35_flux_division.sql)
+    flux_fraction   double precision NOT NULL DEFAULT 1
+                    CHECK (flux_fraction > 0 AND flux_fraction <= 1)
 );
 CREATE INDEX assocxtrsource_xtrsrc ON assocxtrsource (xtrsrc);
 -- The lightcurve index: a runcat's links per band and Stokes in f_int order. It serves every
@@ -368,7 +371,11 @@ COMMENT ON COLUMN assocxtrsource.v_int IS 'Flux coefficient of variation of f_in
 COMMENT ON COLUMN assocxtrsource.eta_int IS 'Reduced chi-square of f_int about its weighted mean in this band after this datapoint.';
 COMMENT ON COLUMN assocxtrsource.band IS 'Frequency band of the measurement''s image.';
 COMMENT ON COLUMN assocxtrsource.stokes IS 'Stokes parameter of the measurement''s image.';
-COMMENT ON COLUMN assocxtrsource.f_int IS 'Integrated flux (Jy) of the measurement (extractedsource.f_int).';
+COMMENT ON COLUMN assocxtrsource.f_int IS 'Integrated flux (Jy) this lightcurve holds of the measurement: '
+    'extractedsource.f_int x flux_fraction.';
+COMMENT ON COLUMN assocxtrsource.flux_fraction IS 'Share (0, 1] of the measurement''s fluxes (f_peak, f_int and '
+    'their errors) counted in this lightcurve: 1 unless flux division split a blend (many-to-one) or '
+    'a forked history (one-to-many) among lightcurves; the shares of one measurement add up to 1.';
 
 CREATE TABLE assocskyrgn (
     id           serial PRIMARY KEY,
@@ -408,11 +415,14 @@ CREATE TABLE association_log (
     many_to_one              integer NOT NULL,
     many_to_many_pruned      integer NOT NULL,
     new_sources              integer NOT NULL,
-    new_transient_candidates integer NOT NULL
+    new_transient_candidates integer NOT NULL,
+    mode                     text NOT NULL DEFAULT 'trap' CHECK (mode IN ('trap', 'resolved')),
+    flux_division            text NOT NULL DEFAULT 'none' CHECK (flux_division IN ('none', 'equal', 'flux'))
 );
 COMMENT ON TABLE association_log IS 'What associate_image did to each image (its returned counts): '
     'one_to_many = runcats forked, many_to_one = extractions appended to several runcats, '
-    'many_to_many_pruned = candidate pairs dropped.';
+    'many_to_many_pruned = candidate pairs dropped; mode and flux_division the association '
+    'mode and flux division it ran with (80_associate_image.sql).';
 
 CREATE TABLE fork_log (
     runcat              integer PRIMARY KEY,
@@ -420,13 +430,15 @@ CREATE TABLE fork_log (
     image               integer NOT NULL REFERENCES image (id) ON DELETE CASCADE,
     xtrsrc              bigint NOT NULL,
     parent_f_datapoints integer NOT NULL,
-    parent_avg_f_int    double precision
+    parent_avg_f_int    double precision,
+    history_fraction    double precision NOT NULL DEFAULT 1
 );
 CREATE INDEX fork_log_image ON fork_log (image, parent_runcat);
 COMMENT ON TABLE fork_log IS 'One row per lightcurve born by a one-to-many fork: the runcat it '
     'replaced (deleted, so no foreign key; runcat ids are history here too), the image and '
     'the base-point extraction (type 2), and the parent''s number of measurements and mean f_int '
-    '(Jy) in that image''s band and Stokes just before the fork.';
+    '(Jy) in that image''s band and Stokes just before the fork; history_fraction the share of '
+    'the parent''s history the child holds (1 without flux division).';
 
 -- What `tkpdb run` loaded each image from (written by record_image_input, 96_runs.sql, in the
 -- image's own transaction): a re-run of a manifest skips the images recorded here and refuses

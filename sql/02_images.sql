@@ -399,9 +399,10 @@ AS $$
     SELECT 'assocxtrsource.band', count(*) FROM assocxtrsource a
     WHERE NOT EXISTS (SELECT FROM frequencyband b WHERE b.id = a.band)
     UNION ALL
-    SELECT 'assocxtrsource.f_int (differs from the extraction)', count(*) FROM assocxtrsource a
+    SELECT 'assocxtrsource.f_int (differs from its share of the extraction''s)', count(*)
+    FROM assocxtrsource a
     JOIN extractedsource x ON x.id = a.xtrsrc
-    WHERE a.f_int IS DISTINCT FROM x.f_int
+    WHERE a.f_int IS DISTINCT FROM x.f_int * a.flux_fraction
     UNION ALL
     -- every blind extraction of an associated image is in a lightcurve (50_new_sources.sql)
     SELECT 'extractedsource (blind, of an associated image, in no lightcurve)', count(*)

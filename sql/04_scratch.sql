@@ -54,6 +54,9 @@ BEGIN
         inactive               boolean NOT NULL DEFAULT false,
         assoc_type             smallint NOT NULL DEFAULT 3,   -- link type the pair will get (2, 3, 7, 9)
         new_runcat             integer,
+        flux_fraction          double precision NOT NULL DEFAULT 1,  -- share of the measurement's flux (35_*.sql)
+        history_fraction       double precision NOT NULL DEFAULT 1,  -- fork child: share of the parent's history
+        evidence               boolean NOT NULL DEFAULT false,       -- resolved mode: a genuine fork or blend (25_*.sql)
         f_datapoints           integer NOT NULL,
         avg_f_peak             double precision,
         avg_f_peak_sq          double precision,

@@ -15,13 +15,20 @@
 -- Close to the runcat this is TraP's weighted mean of RA and Dec, but it has no RA wrap
 -- (RA 359.9999 and 0.0001 average to ~0, never 180) and no pole singularity.
 --
+-- Explicit pairs: called with p_runcats and p_xtrsrcs (same length), the stage adds exactly
+-- those pairs, whatever their separation and De Ruiter radius, with the same aggregates. The
+-- resolved mode uses it for the extractions of a runcat the image resolves into several
+-- sources (25_resolved.sql), which lie beyond the De Ruiter radius of the blend's position.
+--
 -- Cost: one zones search per extraction (one or two B-tree range scans), the exact cone test
 -- on the weighted-mean position, one flux-row probe per pair; the shifted position of each
 -- pair is computed once (sky_shift in its own sub-select: written into two columns, it was
 -- computed twice, 171 -> 119 ms for the arithmetic of a 10,000-source image, same rows).
 
 CREATE OR REPLACE FUNCTION assoc_candidates(p_image integer, p_deruiter_radius double precision,
-                                            p_beamwidths_limit double precision)
+                                            p_beamwidths_limit double precision,
+                                            p_runcats integer[] DEFAULT NULL,
+                                            p_xtrsrcs bigint[] DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
@@ -30,7 +37,11 @@ DECLARE
     n integer;
 BEGIN
     PERFORM assoc_scratch();
-    PERFORM assoc_begin(p_image, p_deruiter_radius, p_beamwidths_limit);   -- 07_stage_guards.sql
+    IF p_runcats IS NULL THEN
+        PERFORM assoc_begin(p_image, p_deruiter_radius, p_beamwidths_limit);   -- 07_stage_guards.sql
+    ELSE
+        PERFORM assoc_stage_guard(p_image, 'assoc_candidates');
+    END IF;
     INSERT INTO temprunningcatalog (
         image, runcat, xtrsrc, dataset, band, stokes, distance_arcsec, r, f_int,
         datapoints, wm_ra, wm_decl, wm_uncertainty_ew, wm_uncertainty_ns,
@@ -51,15 +62,26 @@ BEGIN
                rc.datapoints * rc.avg_weight_decl + x.uncertainty_ns ^ -2 AS sum_w_decl
         FROM image i
         JOIN extractedsource x ON x.image = i.id AND x.extract_type = 0
-        CROSS JOIN LATERAL runcat_zone_search(i.dataset, x.ra, x.decl,
-                                              p_beamwidths_limit * i.rb_smaj + runcat_anchor_margin()) rc
+        CROSS JOIN LATERAL (
+            -- the runcats near the extraction, or the explicit pairs (the unused branch is a
+            -- one-time filter of the plan made for this call)
+            SELECT z.* FROM runcat_zone_search(i.dataset, x.ra, x.decl,
+                                               p_beamwidths_limit * i.rb_smaj + runcat_anchor_margin()) z
+            WHERE p_runcats IS NULL
+            UNION ALL
+            SELECT e.* FROM unnest(p_runcats, p_xtrsrcs) u(runcat, xtrsrc)
+            CROSS JOIN LATERAL (SELECT e.* FROM runningcatalog e WHERE e.id = u.runcat OFFSET 0) e
+            WHERE p_runcats IS NOT NULL AND u.xtrsrc = x.id
+        ) rc
         CROSS JOIN LATERAL sky_offsets(rc.wm_ra, rc.wm_decl, x.ra, x.decl) o
         CROSS JOIN LATERAL (SELECT deruiter(o.xi, o.eta, rc.wm_uncertainty_ew, rc.wm_uncertainty_ns,
                                             x.uncertainty_ew, x.uncertainty_ns) AS r) dr
         WHERE i.id = p_image
-          AND rc.pos <@ scircle(spoint(radians(x.ra), radians(x.decl)),
-                                radians(p_beamwidths_limit * i.rb_smaj))
-          AND dr.r < p_deruiter_radius
+          AND (p_xtrsrcs IS NULL OR x.id = ANY (p_xtrsrcs))
+          AND (p_runcats IS NOT NULL
+               OR (rc.pos <@ scircle(spoint(radians(x.ra), radians(x.decl)),
+                                     radians(p_beamwidths_limit * i.rb_smaj))
+                   AND dr.r < p_deruiter_radius))
     )
     SELECT p.image, p.runcat, p.xtrsrc, p.dataset, p.band, p.stokes,
            p.distance_arcsec, p.r, p.f_int,
@@ -93,5 +115,6 @@ BEGIN
     RETURN n;
 END
 $$;
-COMMENT ON FUNCTION assoc_candidates(integer, double precision, double precision) IS
-    'Stage 1: candidate (runcat, extraction) pairs of an image into temprunningcatalog; returns their number.';
+COMMENT ON FUNCTION assoc_candidates(integer, double precision, double precision, integer[], bigint[]) IS
+    'Stage 1: candidate (runcat, extraction) pairs of an image into temprunningcatalog (or the '
+    'explicit pairs given); returns their number.';

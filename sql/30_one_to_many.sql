@@ -11,7 +11,7 @@
 -- Invariant: a fork loses no history: every new runcat carries the old runcat's full lightcurve
 --            and the flux statistics of every band, plus the one new measurement.
 
-CREATE OR REPLACE FUNCTION assoc_one_to_many(p_image integer)
+CREATE OR REPLACE FUNCTION assoc_one_to_many(p_image integer, p_flux_division text DEFAULT 'none')
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
@@ -41,6 +41,8 @@ BEGIN
     IF n_forked = 0 THEN
         RETURN 0;
     END IF;
+    -- each child's share of the parent's history (1 without flux division: 35_flux_division.sql)
+    PERFORM assoc_divide_fork_flux(p_image, p_flux_division);
 
     INSERT INTO runningcatalog (id, xtrsrc, dataset, datapoints, wm_ra, wm_decl,
                                 wm_uncertainty_ew, wm_uncertainty_ns, avg_ra_err, avg_decl_err,
@@ -57,30 +59,37 @@ BEGIN
     -- turn it into a sequential scan of the whole table (measured: two scans of 774,000
     -- links, 300 ms, for 60 forks).
 
-    -- lightcurve: the old history (type 6, values unchanged), then the base point (type 2)
+    -- lightcurve: the old history (type 6, values unchanged but for the child's share of the
+    -- flux, which leaves V and eta as they are), then the base point (type 2)
     INSERT INTO assocxtrsource (runcat, xtrsrc, type, distance_arcsec, r, loglr,
-                                v_int, eta_int, f_datapoints, v_peak, eta_peak, band, stokes, f_int)
+                                v_int, eta_int, f_datapoints, v_peak, eta_peak, band, stokes, f_int,
+                                flux_fraction)
     SELECT t.new_runcat, a.xtrsrc, 6, a.distance_arcsec, a.r, a.loglr,
-           a.v_int, a.eta_int, a.f_datapoints, a.v_peak, a.eta_peak, a.band, a.stokes, a.f_int
+           a.v_int, a.eta_int, a.f_datapoints, a.v_peak, a.eta_peak, a.band, a.stokes,
+           a.f_int * t.history_fraction, a.flux_fraction * t.history_fraction
     FROM temprunningcatalog t
     CROSS JOIN LATERAL (SELECT a.* FROM assocxtrsource a WHERE a.runcat = t.runcat OFFSET 0) a
     WHERE t.image = p_image AND t.assoc_type = 2;
     PERFORM assoc_insert_links(p_image, 2);
 
-    -- flux statistics: other bands and Stokes copied (with their variability state), the
-    -- image's band from the pair (after the links: its median moves along them)
+    -- flux statistics: other bands and Stokes copied (with their variability state, scaled by
+    -- the child's share h of the history: 35_flux_division.sql), the image's band from the
+    -- pair (after the links: its median moves along them)
     INSERT INTO runningcatalog_flux (runcat, band, stokes, f_datapoints,
         avg_f_peak, avg_f_peak_sq, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq,
         avg_f_int, avg_f_int_sq, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq,
         f_int_count, f_int_sum, f_int_max, median_lo_f_int, median_lo_xtrsrc,
         median_hi_f_int, median_hi_xtrsrc, latest_ts, latest_f_int, latest_freq, latest_xtrsrc)
     SELECT t.new_runcat, f.band, f.stokes, f.f_datapoints,
-           f.avg_f_peak, f.avg_f_peak_sq, f.avg_f_peak_weight, f.avg_weighted_f_peak, f.avg_weighted_f_peak_sq,
-           f.avg_f_int, f.avg_f_int_sq, f.avg_f_int_weight, f.avg_weighted_f_int, f.avg_weighted_f_int_sq,
-           f.f_int_count, f.f_int_sum, f.f_int_max, f.median_lo_f_int, f.median_lo_xtrsrc,
-           f.median_hi_f_int, f.median_hi_xtrsrc, f.latest_ts, f.latest_f_int, f.latest_freq,
+           h * f.avg_f_peak, h ^ 2 * f.avg_f_peak_sq, h ^ -2 * f.avg_f_peak_weight,
+           f.avg_weighted_f_peak / h, f.avg_weighted_f_peak_sq,
+           h * f.avg_f_int, h ^ 2 * f.avg_f_int_sq, h ^ -2 * f.avg_f_int_weight,
+           f.avg_weighted_f_int / h, f.avg_weighted_f_int_sq,
+           f.f_int_count, h * f.f_int_sum, h * f.f_int_max, h * f.median_lo_f_int, f.median_lo_xtrsrc,
+           h * f.median_hi_f_int, f.median_hi_xtrsrc, f.latest_ts, h * f.latest_f_int, f.latest_freq,
            f.latest_xtrsrc
     FROM temprunningcatalog t
+    CROSS JOIN LATERAL (SELECT t.history_fraction AS h) s
     CROSS JOIN LATERAL (SELECT f.* FROM runningcatalog_flux f WHERE f.runcat = t.runcat OFFSET 0) f
     WHERE t.image = p_image AND t.assoc_type = 2 AND (f.band, f.stokes) <> (t.band, t.stokes);
     PERFORM assoc_store_flux(p_image, 2);
@@ -118,5 +127,5 @@ BEGIN
     RETURN n_forked;
 END
 $$;
-COMMENT ON FUNCTION assoc_one_to_many(integer) IS
+COMMENT ON FUNCTION assoc_one_to_many(integer, text) IS
     'Stage 3: fork every runcat with several active candidate pairs into one runcat per pair; returns the number of runcats forked.';

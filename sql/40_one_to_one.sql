@@ -13,14 +13,17 @@
 --            many-to-one extraction is appended to every runcat it matched (runcats are never
 --            merged; its flux then counts in several lightcurves, as in TraP).
 
-CREATE OR REPLACE FUNCTION assoc_one_to_one(p_image integer,
+CREATE OR REPLACE FUNCTION assoc_one_to_one(p_image integer, p_flux_division text DEFAULT 'none',
                                             OUT one_to_one integer, OUT many_to_one integer)
 LANGUAGE plpgsql VOLATILE
 SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
 BEGIN
     PERFORM assoc_stage_guard(p_image, 'assoc_one_to_one');   -- 07_stage_guards.sql
-    -- the pairs still active and not forked in stage 3 (assoc_type keeps its default, 3)
+    -- the pairs still active and not forked in stage 3 (assoc_type keeps its default, 3); an
+    -- extraction linked to several runcats shares its flux among them when flux division is on
+    -- (35_flux_division.sql)
+    PERFORM assoc_divide_blend_flux(p_image, p_flux_division);
     PERFORM assoc_insert_links(p_image, 3);
 
     UPDATE runningcatalog rc
@@ -51,7 +54,7 @@ BEGIN
           GROUP BY xtrsrc) per_extraction;
 END
 $$;
-COMMENT ON FUNCTION assoc_one_to_one(integer) IS
+COMMENT ON FUNCTION assoc_one_to_one(integer, text) IS
     'Stage 4: type 3 links for the remaining active pairs; returns the number of one-to-one links '
     'and of extractions that matched several runcats (many-to-one).';
 
@@ -104,7 +107,15 @@ BEGIN
         CROSS JOIN img
         -- the state before this measurement: one probe by key (OFFSET 0: never a hash join
         -- over the whole flux table); a fork child starts from its parent's
-        LEFT JOIN LATERAL (SELECT o.ctid AS tid, o.* FROM runningcatalog_flux o
+        -- (a fork child's share h of the history scales its fluxes: 35_flux_division.sql;
+        -- h = 1 leaves them bit for bit)
+        LEFT JOIN LATERAL (SELECT o.ctid AS tid, o.f_int_count, p.history_fraction * o.f_int_sum AS f_int_sum,
+                                  p.history_fraction * o.f_int_max AS f_int_max,
+                                  p.history_fraction * o.median_lo_f_int AS median_lo_f_int, o.median_lo_xtrsrc,
+                                  p.history_fraction * o.median_hi_f_int AS median_hi_f_int, o.median_hi_xtrsrc,
+                                  o.latest_ts, p.history_fraction * o.latest_f_int AS latest_f_int,
+                                  o.latest_freq, o.latest_xtrsrc
+                           FROM runningcatalog_flux o
                            WHERE o.runcat = p.runcat AND o.band = p.band AND o.stokes = p.stokes
                            OFFSET 0) o ON true
         CROSS JOIN LATERAL (
@@ -186,14 +197,15 @@ AS $$
 BEGIN
     PERFORM assoc_stage_guard(p_image, 'assoc_insert_links');   -- 07_stage_guards.sql
     INSERT INTO assocxtrsource (runcat, xtrsrc, type, distance_arcsec, r,
-                                v_int, eta_int, f_datapoints, v_peak, eta_peak, band, stokes, f_int)
+                                v_int, eta_int, f_datapoints, v_peak, eta_peak, band, stokes, f_int,
+                                flux_fraction)
     SELECT coalesce(new_runcat, runcat), xtrsrc, p_assoc_type, distance_arcsec, r,
            v_index(f_datapoints, avg_f_int, avg_f_int_sq),
            eta_index(f_datapoints, avg_f_int_weight, avg_weighted_f_int, avg_weighted_f_int_sq),
            f_datapoints,
            v_index(f_datapoints, avg_f_peak, avg_f_peak_sq),
            eta_index(f_datapoints, avg_f_peak_weight, avg_weighted_f_peak, avg_weighted_f_peak_sq),
-           band, stokes, f_int
+           band, stokes, f_int, flux_fraction
     FROM temprunningcatalog
     WHERE image = p_image AND assoc_type = p_assoc_type AND NOT inactive;
 END

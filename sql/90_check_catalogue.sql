@@ -12,7 +12,8 @@
 --     measurements (within 1 mas plus 0.1 % of its uncertainty: the engine adds measurements
 --     one at a time in the tangent plane of the current mean), its wm_uncertainty_ew/ns and
 --     avg_weight_ra/decl equal 1/sqrt(sum w) and sum w / datapoints (relative 1e-9);
---   * runningcatalog_flux equals a recomputation from the links of its band and Stokes:
+--   * runningcatalog_flux equals a recomputation from the links of its band and Stokes (each
+--     measurement's fluxes and errors times the link's share):
 --     f_datapoints exactly, the ten running means within 1e-9 of the mean magnitude, and the
 --     variability state (92_varmetric.sql): the count of non-NULL f_int exactly, their sum,
 --     largest value and median (the two middle keys) within 1e-9 of the mean magnitude;
@@ -34,8 +35,11 @@ AS $$
     ), img AS MATERIALIZED (
         SELECT * FROM image WHERE p_dataset IS NULL OR dataset = p_dataset
     ), links AS MATERIALIZED (
+        -- fluxes as the lightcurve holds them: the link's share (35_flux_division.sql)
         SELECT a.runcat, a.xtrsrc, a.type, x.ra, x.decl, x.uncertainty_ew, x.uncertainty_ns,
-               x.f_peak, x.f_peak_err, x.f_int, x.f_int_err, i.band, i.stokes
+               x.f_peak * a.flux_fraction AS f_peak, x.f_peak_err * a.flux_fraction AS f_peak_err,
+               x.f_int * a.flux_fraction AS f_int, x.f_int_err * a.flux_fraction AS f_int_err,
+               i.band, i.stokes
         FROM rc
         JOIN assocxtrsource a ON a.runcat = rc.id
         JOIN extractedsource x ON x.id = a.xtrsrc
@@ -141,6 +145,7 @@ AS $$
                AND abs(wm_uncertainty_ns * sqrt(w_ns) - 1.0) <= 1e-9
                AND abs(avg_weight_ra * n / w_ew - 1.0) <= 1e-9
                AND abs(avg_weight_decl * n / w_ns - 1.0) <= 1e-9)
+
     UNION ALL
     SELECT 'runcat flux statistics differ from a recomputation from its measurements', count(*),
            'runcat ' || min(runcat)

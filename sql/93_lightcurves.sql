@@ -86,7 +86,7 @@ COMMENT ON FUNCTION lightcurve_heritage_points(integer) IS
 CREATE OR REPLACE FUNCTION assoc_record_events(
     p_image integer, p_candidates integer, p_one_to_one integer, p_one_to_many integer,
     p_many_to_one integer, p_many_to_many_pruned integer, p_new_sources integer,
-    p_new_transient_candidates integer)
+    p_new_transient_candidates integer, p_mode text DEFAULT 'trap', p_flux_division text DEFAULT 'none')
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
@@ -98,14 +98,18 @@ BEGIN
     PERFORM assoc_stage_guard(p_image, 'assoc_record_events');   -- 07_stage_guards.sql
 
     INSERT INTO association_log (image, candidates, one_to_one, one_to_many, many_to_one,
-                                 many_to_many_pruned, new_sources, new_transient_candidates)
+                                 many_to_many_pruned, new_sources, new_transient_candidates,
+                                 mode, flux_division)
     VALUES (p_image, p_candidates, p_one_to_one, p_one_to_many, p_many_to_one,
-            p_many_to_many_pruned, p_new_sources, p_new_transient_candidates);
+            p_many_to_many_pruned, p_new_sources, p_new_transient_candidates, p_mode, p_flux_division);
 
     -- the parent's measurements in the fork image's band: the child's type 6 links of that
-    -- band, read through the lightcurve index (a probe per fork: a join read every link)
-    INSERT INTO fork_log (runcat, parent_runcat, image, xtrsrc, parent_f_datapoints, parent_avg_f_int)
-    SELECT t.new_runcat, t.runcat, p_image, t.xtrsrc, h.n, h.avg_f_int
+    -- band, read through the lightcurve index (a probe per fork: a join read every link); the
+    -- parent's own fluxes, before the child's share of them (35_flux_division.sql)
+    INSERT INTO fork_log (runcat, parent_runcat, image, xtrsrc, parent_f_datapoints, parent_avg_f_int,
+                          history_fraction)
+    SELECT t.new_runcat, t.runcat, p_image, t.xtrsrc, h.n, h.avg_f_int / t.history_fraction,
+           t.history_fraction
     FROM temprunningcatalog t
     CROSS JOIN LATERAL (SELECT count(*) AS n, avg(a.f_int) AS avg_f_int FROM assocxtrsource a
                         WHERE a.runcat = t.new_runcat AND a.band = t.band AND a.stokes = t.stokes
@@ -113,7 +117,7 @@ BEGIN
     WHERE t.image = p_image AND t.assoc_type = 2 AND t.new_runcat IS NOT NULL;
 END
 $$;
-COMMENT ON FUNCTION assoc_record_events(integer, integer, integer, integer, integer, integer, integer, integer) IS
+COMMENT ON FUNCTION assoc_record_events(integer, integer, integer, integer, integer, integer, integer, integer, text, text) IS
     'Record the counts of an image''s association and its forks (association_log, fork_log).';
 
 -- ---------------------------------------------------------------------------------------
@@ -136,7 +140,7 @@ AS $$
     -- such a base point (the child itself or, after later forks, its descendants) is listed,
     -- once per split, with its newsource id when it is also a transient candidate.
     WITH forks AS (
-        SELECT f.image, f.parent_runcat, f.xtrsrc, f.parent_avg_f_int, x.f_int,
+        SELECT f.image, f.parent_runcat, f.xtrsrc, f.parent_avg_f_int, x.f_int, f.history_fraction,
                count(*) OVER w AS children, sum(x.f_int) OVER w AS children_f_int
         FROM image i
         JOIN fork_log f ON f.image = i.id
@@ -147,6 +151,8 @@ AS $$
         SELECT * FROM forks
         WHERE children >= 2 AND parent_avg_f_int > 0.0
           AND abs(children_f_int / parent_avg_f_int - 1.0) <= p_tolerance
+          -- with flux division each child's history holds its share of the flux: no step
+          AND history_fraction = 1
     )
     SELECT a.runcat, s.image, s.parent_runcat, s.xtrsrc, s.children::integer,
            s.parent_avg_f_int, s.f_int, s.children_f_int,
@@ -174,20 +180,22 @@ CREATE OR REPLACE VIEW dataset_statistics AS
 SELECT d.id AS dataset,
        made.n AS measurements_made,
        counted.links AS measurements_counted,
-       counted.links::double precision / nullif(made.n, 0) - 1.0 AS overcounting_fraction,
+       counted.allotted / nullif(made.n, 0) - 1.0 AS overcounting_fraction,
        counted.lightcurves,
        events.images_associated,
        events.one_to_many AS one_to_many_events,
        events.many_to_one AS many_to_one_events,
        events.many_to_many_pruned AS many_to_many_events,
        candidates.n AS transient_candidates,
-       suspects.n AS suspect_transients
+       suspects.n AS suspect_transients,
+       counted.allotted AS measurements_allotted
 FROM dataset d
 CROSS JOIN LATERAL (
     SELECT count(*) AS n FROM image i JOIN extractedsource x ON x.image = i.id
     WHERE i.dataset = d.id) made
 CROSS JOIN LATERAL (
-    SELECT count(DISTINCT rc.id) AS lightcurves, count(a.runcat) AS links
+    SELECT count(DISTINCT rc.id) AS lightcurves, count(a.runcat) AS links,
+           coalesce(sum(a.flux_fraction), 0.0) AS allotted
     FROM runningcatalog rc LEFT JOIN assocxtrsource a ON a.runcat = rc.id
     WHERE rc.dataset = d.id) counted
 CROSS JOIN LATERAL (
@@ -204,7 +212,10 @@ CROSS JOIN LATERAL (
     SELECT count(DISTINCT s.runcat) AS n FROM suspect_transients_of(d.id) s) suspects;
 COMMENT ON VIEW dataset_statistics IS 'Per dataset: measurements_made (extractions of its images, '
     'blind and forced), measurements_counted (links of all its lightcurves), overcounting_fraction '
-    '= counted/made - 1 (0 when no measurement is shared), lightcurves, images_associated, '
+    '= allotted/made - 1 (0 when no measurement is shared or every shared one is divided), '
+    'lightcurves, images_associated, '
     'one_to_many_events (runcats forked), many_to_one_events (extractions appended to several '
     'runcats in one image), many_to_many_events (candidate pairs pruned), transient_candidates '
-    '(newsource rows) and suspect_transients (lightcurves listed by suspect_transients).';
+    '(newsource rows), suspect_transients (lightcurves listed by suspect_transients) and '
+    'measurements_allotted (the links'' flux shares summed: measurements_counted less what flux '
+    'division took off shared measurements).';

@@ -335,15 +335,17 @@ def engine_runcats(conn, dataset: int) -> dict[frozenset[int], dict]:
 
 
 class LabelledSky:
-    """A dataset whose measurements carry labels; images are placed by tangent-plane offsets.
+    """A dataset whose measurements carry labels; images are placed by tangent-plane offsets,
+    and associated in ``mode`` (``"trap"`` or ``"resolved"``).
 
     ``source_defaults`` override :func:`source`'s defaults for every measurement (e.g. the
     error radius and systematic error that set the De Ruiter radii of a test).
     """
 
     def __init__(self, conn, ra0: float = 123.0, decl0: float = 10.0, description: str = "sky",
-                 **source_defaults: Any) -> None:
+                 mode: str = "trap", **source_defaults: Any) -> None:
         self.conn, self.ra0, self.decl0 = conn, ra0, decl0
+        self.mode = mode                     # association mode of every image
         self.source_defaults = source_defaults
         self.dataset = tkpdb.insert_dataset(conn, description)
         self.ids: dict[str, int] = {}        # label -> xtrsrc
@@ -365,7 +367,7 @@ class LabelledSky:
         """As :meth:`observe` with ``{label: (ra, decl[, flux])}`` in degrees."""
         img = self.add_image(step, freq, **image_fields)
         self.load(img, measurements, order)
-        result = tkpdb.associate_extracted_sources(self.conn, img)
+        result = tkpdb.associate_extracted_sources(self.conn, img, mode=self.mode)
         self.results.append(result)
         return result
 

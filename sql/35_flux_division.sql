@@ -1,0 +1,146 @@
+-- 35_flux_division.sql: flux division, the share of a measurement's flux each lightcurve holds.
+--
+-- Reads:  temprunningcatalog (the image's active pairs), runningcatalog_flux and extractedsource
+--         (by key, one probe per divided pair).
+-- Writes: temprunningcatalog.flux_fraction, history_fraction, f_int and the flux aggregates of
+--         the divided pairs; the linking stages then store them (links: flux_fraction and the
+--         divided f_int; flux rows: running means and variability state of the divided fluxes).
+-- Invariant: the shares of one measurement add up to 1 over the lightcurves holding it, so the
+--            flux a dataset's lightcurves count is the flux its images measured (the
+--            over-counting fraction of dataset_statistics is 0 when every share is divided);
+--            a pair with both fractions 1 is left bit for bit as stage 1 computed it.
+--
+-- Two cases, as the association notes propose (equal split or flux-weighted split):
+--   many-to-one (a blend): an extraction appended to k runcats gives each the share w_i of its
+--     fluxes: 'equal' 1/k; 'flux' the runcats' mean f_int in the image's band and Stokes,
+--     normalised (equal when one of them has none, or one not > 0).
+--   one-to-many (a fork): the k children of a runcat each carry the share h_j of the parent's
+--     history: 'equal' 1/k; 'flux' the children's new f_int, normalised (equal when one is not
+--     > 0). The new measurement itself is each child's own (share 1).
+-- A share w scales a measurement's f_peak, f_int and their errors alike (signal-to-noise, V and
+-- eta unchanged): the running means of flux become w, w^2, w^-2, w^-1 and 1 times theirs for the
+-- mean, mean square, mean weight, weighted mean and weighted mean square. A history share h
+-- scales the parent's running means the same way, so a child's flux row is the parent's scaled
+-- plus its new measurement: no link is read again.
+--
+-- Cost: nothing unless the image has such pairs; then one flux-row and one extraction probe per
+-- divided pair.
+
+CREATE OR REPLACE FUNCTION assoc_divide_blend_flux(p_image integer, p_method text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
+AS $$
+DECLARE
+    n integer;
+BEGIN
+    PERFORM assoc_stage_guard(p_image, 'assoc_divide_blend_flux');   -- 07_stage_guards.sql
+    IF p_method = 'none' THEN
+        RETURN 0;
+    END IF;
+    WITH blend AS (
+        SELECT ctid AS row_id, runcat, xtrsrc, band, stokes,
+               count(*) OVER (PARTITION BY xtrsrc) AS k
+        FROM temprunningcatalog
+        WHERE image = p_image AND assoc_type = 3 AND NOT inactive
+    ), weighted AS (
+        SELECT b.row_id, b.xtrsrc, b.k, f.avg_f_int AS w
+        FROM blend b
+        LEFT JOIN LATERAL (SELECT f.avg_f_int FROM runningcatalog_flux f
+                           WHERE f.runcat = b.runcat AND f.band = b.band AND f.stokes = b.stokes
+                           OFFSET 0) f ON true
+        WHERE b.k > 1
+    ), shares AS (
+        SELECT row_id,
+               CASE WHEN p_method = 'flux' AND bool_and(w > 0 AND w < 'Infinity') OVER x
+                    THEN w / sum(w) OVER x ELSE 1.0 / k END AS share
+        FROM weighted
+        WINDOW x AS (PARTITION BY xtrsrc)
+    )
+    UPDATE temprunningcatalog t SET flux_fraction = s.share
+    FROM shares s WHERE t.ctid = s.row_id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        PERFORM assoc_rescale_pairs(p_image);
+    END IF;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION assoc_divide_blend_flux(integer, text) IS
+    'Flux division of many-to-one links (equal or flux-weighted shares of the extraction among '
+    'its runcats); returns the number of divided pairs.';
+
+CREATE OR REPLACE FUNCTION assoc_divide_fork_flux(p_image integer, p_method text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
+AS $$
+DECLARE
+    n integer;
+BEGIN
+    PERFORM assoc_stage_guard(p_image, 'assoc_divide_fork_flux');   -- 07_stage_guards.sql
+    IF p_method = 'none' THEN
+        RETURN 0;
+    END IF;
+    WITH child AS (
+        SELECT ctid AS row_id, runcat, f_int AS w, count(*) OVER (PARTITION BY runcat) AS k
+        FROM temprunningcatalog
+        WHERE image = p_image AND assoc_type = 2 AND NOT inactive
+    ), shares AS (
+        SELECT row_id,
+               CASE WHEN p_method = 'flux' AND bool_and(w > 0 AND w < 'Infinity') OVER x
+                    THEN w / sum(w) OVER x ELSE 1.0 / k END AS share
+        FROM child
+        WINDOW x AS (PARTITION BY runcat)
+    )
+    UPDATE temprunningcatalog t SET history_fraction = s.share
+    FROM shares s WHERE t.ctid = s.row_id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        PERFORM assoc_rescale_pairs(p_image);
+    END IF;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION assoc_divide_fork_flux(integer, text) IS
+    'Flux division of one-to-many forks (equal or flux-weighted shares of the parent''s history '
+    'among its children); returns the number of children.';
+
+CREATE OR REPLACE FUNCTION assoc_rescale_pairs(p_image integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
+AS $$
+-- The flux aggregates of the divided pairs, again from the flux row before the image (its
+-- running means scaled by the history share h) and the measurement (scaled by its share m).
+BEGIN
+    PERFORM assoc_stage_guard(p_image, 'assoc_rescale_pairs');   -- 07_stage_guards.sql
+    UPDATE temprunningcatalog t
+    SET f_int = x.f_int * t.flux_fraction,
+        avg_f_peak = running_mean(o.f_datapoints, h * o.avg_f_peak, m * x.f_peak),
+        avg_f_peak_sq = running_mean(o.f_datapoints, h ^ 2 * o.avg_f_peak_sq, (m * x.f_peak) ^ 2),
+        avg_f_peak_weight = running_mean(o.f_datapoints, h ^ -2 * o.avg_f_peak_weight, (m * x.f_peak_err) ^ -2),
+        avg_weighted_f_peak = running_mean(o.f_datapoints, o.avg_weighted_f_peak / h,
+                                           m * x.f_peak * (m * x.f_peak_err) ^ -2),
+        avg_weighted_f_peak_sq = running_mean(o.f_datapoints, o.avg_weighted_f_peak_sq,
+                                              (m * x.f_peak) ^ 2 * (m * x.f_peak_err) ^ -2),
+        avg_f_int = running_mean(o.f_datapoints, h * o.avg_f_int, m * x.f_int),
+        avg_f_int_sq = running_mean(o.f_datapoints, h ^ 2 * o.avg_f_int_sq, (m * x.f_int) ^ 2),
+        avg_f_int_weight = running_mean(o.f_datapoints, h ^ -2 * o.avg_f_int_weight, (m * x.f_int_err) ^ -2),
+        avg_weighted_f_int = running_mean(o.f_datapoints, o.avg_weighted_f_int / h,
+                                          m * x.f_int * (m * x.f_int_err) ^ -2),
+        avg_weighted_f_int_sq = running_mean(o.f_datapoints, o.avg_weighted_f_int_sq,
+                                             (m * x.f_int) ^ 2 * (m * x.f_int_err) ^ -2)
+    FROM temprunningcatalog d
+    CROSS JOIN LATERAL (SELECT d.history_fraction AS h, d.flux_fraction AS m) s
+    CROSS JOIN LATERAL (SELECT x.f_peak, x.f_peak_err, x.f_int, x.f_int_err FROM extractedsource x
+                        WHERE x.id = d.xtrsrc OFFSET 0) x
+    LEFT JOIN LATERAL (SELECT o.* FROM runningcatalog_flux o
+                       WHERE o.runcat = d.runcat AND o.band = d.band AND o.stokes = d.stokes
+                       OFFSET 0) o ON true
+    WHERE d.image = p_image AND NOT d.inactive AND (d.flux_fraction <> 1 OR d.history_fraction <> 1)
+      AND t.ctid = d.ctid;
+END
+$$;
+COMMENT ON FUNCTION assoc_rescale_pairs(integer) IS
+    'Recompute the flux aggregates of the image''s pairs with a flux or history share below 1.';
