@@ -22,10 +22,12 @@
 --      smallest old rb_smaj of R; each two of them are further apart than the image's beam FWHM
 --      (2 rb_smaj) and closer than the old one; and, when R has a flux in the image's band and
 --      Stokes, their f_int add up to its mean: |sum - mean| <= max(0.3 |mean|, 3 sigma). An
---      extraction that qualifies for several runcats belongs to the nearest. These extractions
---      need not be De Ruiter candidates of R: a blend's position lies between its components.
---    * blend: the image's beam is larger than the smallest beam of each of k >= 2 candidate
---      runcats of one extraction (each was resolved before); each two runcats are closer than
+--      extraction belongs to its nearest runcat only (a component already followed by a
+--      lightcurve of its own is not taken from it). These extractions need not be De Ruiter
+--      candidates of R: a blend's position lies between its components.
+--    * blend: the image's beam is larger than the smallest beam of each of k >= 2 runcats
+--      within the search radius (beamwidths_limit x rb_smaj) of one extraction, their nearest
+--      (each was resolved before; De Ruiter candidates or not); each two runcats are closer than
 --      the image's beam FWHM; and, when each has a flux in the band, their means add up to the
 --      extraction's f_int (the same tolerance). No lower bound on their separation: the
 --      weighted mean of a fork child includes the blended history it inherited, which pulls
@@ -110,8 +112,12 @@ BEGIN
         SELECT xtrsrc, min(start) AS comp FROM reach GROUP BY xtrsrc
     )
     SELECT e.row_id, w.comp, e.runcat, e.xtrsrc,
-           dense_rank() OVER (PARTITION BY w.comp ORDER BY x.decl, x.ra, e.xtrsrc) AS k,
-           dense_rank() OVER (PARTITION BY w.comp ORDER BY rc.wm_decl, rc.wm_ra, e.runcat) AS rrank,
+           -- ranks by position to 1e-9 deg (3.6 micro-arcsec: a configuration symmetric on the
+           -- sky ranks alike whatever the rounding of its coordinates), ids last
+           dense_rank() OVER (PARTITION BY w.comp ORDER BY round(x.decl * 1e9), round(x.ra * 1e9),
+                                                            e.xtrsrc) AS k,
+           dense_rank() OVER (PARTITION BY w.comp ORDER BY round(rc.wm_decl * 1e9),
+                                                            round(rc.wm_ra * 1e9), e.runcat) AS rrank,
            round(1e6 * (e.r ^ 2 + least(coalesce(
                (x.f_int - f.avg_f_int) ^ 2
                / nullif(x.f_int_err ^ 2 + greatest(f.avg_f_int_sq - f.avg_f_int ^ 2, 0.0)
@@ -171,14 +177,17 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
--- Step 1 of the header: mark the pairs of genuine forks and blends (evidence = true), adding the
--- pairs of a fork that the candidate search did not find.
+-- Step 1 of the header: mark the pairs of genuine forks and blends (evidence = true), adding
+-- those the candidate search did not find (beyond the De Ruiter radius: a blend's position is
+-- its components' centroid).
 DECLARE
     img record;
     larger double precision;    -- largest and smallest rb_smaj of the dataset's images
     smaller double precision;   -- associated before this one
-    fork_runcats integer[];
-    fork_xtrsrcs bigint[];
+    fork_runcats integer[] := '{}';
+    fork_xtrsrcs bigint[] := '{}';
+    blend_runcats integer[] := '{}';
+    blend_xtrsrcs bigint[] := '{}';
 BEGIN
     PERFORM assoc_stage_guard(p_image, 'assoc_resolve_evidence');   -- 07_stage_guards.sql
     SELECT i.dataset, i.rb_smaj, i.band, i.stokes INTO img FROM image i WHERE i.id = p_image;
@@ -189,28 +198,24 @@ BEGIN
 
     IF larger > img.rb_smaj THEN
         WITH near AS MATERIALIZED (
-            -- runcats within the largest old search radius of each blind extraction
-            SELECT x.id AS xtrsrc, x.ra, x.decl, x.f_int, x.f_int_err, rc.id AS runcat,
-                   degrees(rc.pos <-> spoint(radians(x.ra), radians(x.decl))) AS dist
+            -- the nearest runcat of each blind extraction within the largest old search radius
+            SELECT DISTINCT ON (x.id) x.id AS xtrsrc, x.ra, x.decl, x.f_int, x.f_int_err,
+                   rc.id AS runcat, degrees(rc.pos <-> spoint(radians(x.ra), radians(x.decl))) AS dist
             FROM extractedsource x
             CROSS JOIN LATERAL runcat_zone_search(img.dataset, x.ra, x.decl,
                                                   p_beamwidths_limit * larger + runcat_anchor_margin()) rc
             WHERE x.image = p_image AND x.extract_type = 0
               AND rc.pos <@ scircle(spoint(radians(x.ra), radians(x.decl)),
                                     radians(p_beamwidths_limit * larger))
-        ), built AS MATERIALIZED (
-            -- the smallest beam that built each runcat near two or more extractions, when
-            -- every beam that built it is larger than the image's
-            SELECT m.runcat, b.smallest
+            ORDER BY x.id, 7, rc.id
+        ), member AS MATERIALIZED (
+            -- runcats nearest to two or more extractions, every beam that built them larger
+            -- than the image's, and those extractions within their old search radius
+            SELECT n.*, b.smallest
             FROM (SELECT runcat FROM near GROUP BY runcat HAVING count(*) >= 2) m
             CROSS JOIN LATERAL runcat_smallest_beam(m.runcat) b(smallest)
-            WHERE b.smallest > img.rb_smaj
-        ), member AS (
-            -- an extraction belongs to the nearest runcat it qualifies for
-            SELECT DISTINCT ON (n.xtrsrc) n.*, b.smallest
-            FROM near n JOIN built b ON b.runcat = n.runcat
-            WHERE n.dist <= p_beamwidths_limit * b.smallest
-            ORDER BY n.xtrsrc, n.dist, n.runcat
+            JOIN near n ON n.runcat = m.runcat
+            WHERE b.smallest > img.rb_smaj AND n.dist <= p_beamwidths_limit * b.smallest
         ), fork AS (
             SELECT m.runcat
             FROM member m
@@ -228,69 +233,73 @@ BEGIN
                AND flux_adds_up(f.avg_f_int, greatest(f.avg_f_int_sq - f.avg_f_int ^ 2, 0.0),
                                 sum(m.f_int), sum(m.f_int_err ^ 2))
         )
-        SELECT array_agg(m.runcat ORDER BY m.runcat, m.xtrsrc), array_agg(m.xtrsrc ORDER BY m.runcat, m.xtrsrc)
+        SELECT coalesce(array_agg(m.runcat ORDER BY m.runcat, m.xtrsrc), '{}'),
+               coalesce(array_agg(m.xtrsrc ORDER BY m.runcat, m.xtrsrc), '{}')
         INTO fork_runcats, fork_xtrsrcs
         FROM member m JOIN fork f ON f.runcat = m.runcat;
-
-        IF fork_runcats IS NOT NULL THEN
-            -- the fork's pairs the candidate search did not find (beyond the De Ruiter radius)
-            PERFORM assoc_candidates(p_image, p_deruiter_radius, p_beamwidths_limit,
-                                     ARRAY(SELECT u.r FROM unnest(fork_runcats, fork_xtrsrcs) u(r, x)
-                                           WHERE NOT EXISTS (SELECT FROM temprunningcatalog t
-                                                             WHERE t.image = p_image AND t.xtrsrc = u.x
-                                                               AND t.runcat = u.r)),
-                                     ARRAY(SELECT u.x FROM unnest(fork_runcats, fork_xtrsrcs) u(r, x)
-                                           WHERE NOT EXISTS (SELECT FROM temprunningcatalog t
-                                                             WHERE t.image = p_image AND t.xtrsrc = u.x
-                                                               AND t.runcat = u.r)));
-            UPDATE temprunningcatalog t SET evidence = true
-            FROM unnest(fork_runcats, fork_xtrsrcs) u(r, x)
-            WHERE t.image = p_image AND t.xtrsrc = u.x AND t.runcat = u.r;
-        END IF;
     END IF;
 
     IF smaller < img.rb_smaj THEN
-        WITH multi AS (
-            -- candidate pairs of extractions with several candidates, not in a fork
-            SELECT t.row_id, t.runcat, t.xtrsrc, t.r
-            FROM (SELECT t.ctid AS row_id, t.*, count(*) OVER (PARTITION BY t.xtrsrc) AS k
-                  FROM temprunningcatalog t
-                  WHERE t.image = p_image AND NOT t.inactive) t
-            WHERE t.k > 1 AND NOT t.evidence
-              AND NOT EXISTS (SELECT FROM temprunningcatalog e
-                              WHERE e.image = p_image AND e.evidence AND e.runcat = t.runcat)
-        ), resolved_before AS MATERIALIZED (
-            -- those runcats built with a beam smaller than the image's; a runcat belongs to the
-            -- blend of its best candidate extraction
-            SELECT DISTINCT ON (m.runcat) m.*, b.smallest, rc.pos, f.avg_f_int, f.avg_f_int_sq
-            FROM multi m
-            CROSS JOIN LATERAL runcat_smallest_beam(m.runcat) b(smallest)
-            CROSS JOIN LATERAL (SELECT rc.pos FROM runningcatalog rc WHERE rc.id = m.runcat OFFSET 0) rc
+        WITH near AS MATERIALIZED (
+            -- each runcat within the search radius of a blind extraction goes to its nearest
+            -- extraction, unless one of them is in a fork
+            SELECT DISTINCT ON (rc.id) x.id AS xtrsrc, x.f_int, x.f_int_err, rc.id AS runcat, rc.pos,
+                   degrees(rc.pos <-> spoint(radians(x.ra), radians(x.decl))) AS dist
+            FROM extractedsource x
+            CROSS JOIN LATERAL runcat_zone_search(img.dataset, x.ra, x.decl,
+                                                  p_beamwidths_limit * img.rb_smaj + runcat_anchor_margin()) rc
+            WHERE x.image = p_image AND x.extract_type = 0
+              AND rc.pos <@ scircle(spoint(radians(x.ra), radians(x.decl)),
+                                    radians(p_beamwidths_limit * img.rb_smaj))
+              AND x.id <> ALL (fork_xtrsrcs) AND rc.id <> ALL (fork_runcats)
+            ORDER BY rc.id, 6, x.id
+        ), member AS MATERIALIZED (
+            -- those built with a beam smaller than the image's (resolved before)
+            SELECT n.*, f.avg_f_int, f.avg_f_int_sq
+            FROM (SELECT xtrsrc FROM near GROUP BY xtrsrc HAVING count(*) >= 2) m
+            JOIN near n ON n.xtrsrc = m.xtrsrc
+            CROSS JOIN LATERAL runcat_smallest_beam(n.runcat) b(smallest)
             LEFT JOIN LATERAL (SELECT f.avg_f_int, f.avg_f_int_sq FROM runningcatalog_flux f
-                               WHERE f.runcat = m.runcat AND f.band = img.band AND f.stokes = img.stokes
+                               WHERE f.runcat = n.runcat AND f.band = img.band AND f.stokes = img.stokes
                                  AND f.f_datapoints > 0
                                OFFSET 0) f ON true
             WHERE b.smallest < img.rb_smaj
-            ORDER BY m.runcat, round(m.r * 1e9), m.xtrsrc
         ), blend AS (
-            SELECT g.xtrsrc
-            FROM resolved_before g
-            CROSS JOIN LATERAL (SELECT x.f_int, x.f_int_err FROM extractedsource x
-                                WHERE x.id = g.xtrsrc OFFSET 0) x
-            GROUP BY g.xtrsrc, x.f_int, x.f_int_err
+            SELECT m.xtrsrc
+            FROM member m
+            GROUP BY m.xtrsrc, m.f_int, m.f_int_err
             HAVING count(*) >= 2
                AND NOT EXISTS (
-                   SELECT FROM resolved_before a JOIN resolved_before b
-                        ON b.xtrsrc = a.xtrsrc AND b.runcat > a.runcat
-                   WHERE a.xtrsrc = g.xtrsrc
-                     AND NOT degrees(a.pos <-> b.pos) < 2.0 * img.rb_smaj)
-               AND (bool_or(g.avg_f_int IS NULL)
-                    OR flux_adds_up(sum(g.avg_f_int), sum(greatest(g.avg_f_int_sq - g.avg_f_int ^ 2, 0.0)),
-                                    x.f_int, x.f_int_err ^ 2))
+                   SELECT FROM member a JOIN member b ON b.xtrsrc = a.xtrsrc AND b.runcat > a.runcat
+                   WHERE a.xtrsrc = m.xtrsrc AND NOT degrees(a.pos <-> b.pos) < 2.0 * img.rb_smaj)
+               AND (bool_or(m.avg_f_int IS NULL)
+                    OR flux_adds_up(sum(m.avg_f_int), sum(greatest(m.avg_f_int_sq - m.avg_f_int ^ 2, 0.0)),
+                                    m.f_int, m.f_int_err ^ 2))
         )
+        SELECT coalesce(array_agg(m.runcat ORDER BY m.xtrsrc, m.runcat), '{}'),
+               coalesce(array_agg(m.xtrsrc ORDER BY m.xtrsrc, m.runcat), '{}')
+        INTO blend_runcats, blend_xtrsrcs
+        FROM member m JOIN blend b ON b.xtrsrc = m.xtrsrc;
+    END IF;
+
+    fork_runcats := fork_runcats || blend_runcats;
+    fork_xtrsrcs := fork_xtrsrcs || blend_xtrsrcs;
+    IF cardinality(fork_runcats) > 0 THEN
+        -- the pairs the candidate search did not find (beyond the De Ruiter radius)
+        PERFORM assoc_candidates(p_image, p_deruiter_radius, p_beamwidths_limit,
+                                 ARRAY(SELECT u.r FROM unnest(fork_runcats, fork_xtrsrcs) u(r, x)
+                                       WHERE NOT EXISTS (SELECT FROM temprunningcatalog t
+                                                         WHERE t.image = p_image AND t.xtrsrc = u.x
+                                                           AND t.runcat = u.r)
+                                       ORDER BY u.x, u.r),
+                                 ARRAY(SELECT u.x FROM unnest(fork_runcats, fork_xtrsrcs) u(r, x)
+                                       WHERE NOT EXISTS (SELECT FROM temprunningcatalog t
+                                                         WHERE t.image = p_image AND t.xtrsrc = u.x
+                                                           AND t.runcat = u.r)
+                                       ORDER BY u.x, u.r));
         UPDATE temprunningcatalog t SET evidence = true
-        FROM resolved_before g JOIN blend b ON b.xtrsrc = g.xtrsrc
-        WHERE t.ctid = g.row_id;
+        FROM unnest(fork_runcats, fork_xtrsrcs) u(r, x)
+        WHERE t.image = p_image AND t.xtrsrc = u.x AND t.runcat = u.r;
     END IF;
 END
 $$;

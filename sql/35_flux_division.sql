@@ -1,9 +1,9 @@
 -- 35_flux_division.sql: flux division, the share of a measurement's flux each lightcurve holds.
 --
--- Reads:  temprunningcatalog (the image's active pairs), runningcatalog_flux and extractedsource
---         (by key, one probe per divided pair).
--- Writes: temprunningcatalog.flux_fraction, history_fraction, f_int and the flux aggregates of
---         the divided pairs; the linking stages then store them (links: flux_fraction and the
+-- Reads:  temprunningcatalog (the image's active pairs), runningcatalog, runningcatalog_flux and
+--         extractedsource (by key, one probe each per divided pair).
+-- Writes: temprunningcatalog.flux_fraction, history_fraction, f_int and the flux and position
+--         aggregates of the divided pairs; the linking stages then store them (links: flux_fraction and the
 --         divided f_int; flux rows: running means and variability state of the divided fluxes).
 -- Invariant: the shares of one measurement add up to 1 over the lightcurves holding it, so the
 --            flux a dataset's lightcurves count is the flux its images measured (the
@@ -17,6 +17,15 @@
 --   one-to-many (a fork): the k children of a runcat each carry the share h_j of the parent's
 --     history: 'equal' 1/k; 'flux' the children's new f_int, normalised (equal when one is not
 --     > 0). The new measurement itself is each child's own (share 1).
+-- Positions: a measurement shared among lightcurves counts in their fluxes by its share and in
+-- none of their positions. A blend's position is the flux-weighted centroid of its components,
+-- not the position of any of them: appended to each runcat it would pull them towards each
+-- other, epoch after epoch, until the image that resolves them no longer matches them. So a
+-- divided many-to-one pair leaves its runcat's position (and datapoints, the number of
+-- positional measurements) as they were, and a fork child with a share of its parent's
+-- history starts its position from its own measurement (datapoints 1), as a new source does.
+-- The positions stay TraP's weighted means, of the measurements of the source alone.
+--
 -- A share w scales a measurement's f_peak, f_int and their errors alike (signal-to-noise, V and
 -- eta unchanged): the running means of flux become w, w^2, w^-2, w^-1 and 1 times theirs for the
 -- mean, mean square, mean weight, weighted mean and weighted mean square. A history share h
@@ -52,7 +61,7 @@ BEGIN
         WHERE b.k > 1
     ), shares AS (
         SELECT row_id,
-               CASE WHEN p_method = 'flux' AND bool_and(w > 0 AND w < 'Infinity') OVER x
+               CASE WHEN p_method = 'flux' AND bool_and(coalesce(w > 0 AND w < 'Infinity', false)) OVER x
                     THEN w / sum(w) OVER x ELSE 1.0 / k END AS share
         FROM weighted
         WINDOW x AS (PARTITION BY xtrsrc)
@@ -88,7 +97,7 @@ BEGIN
         WHERE image = p_image AND assoc_type = 2 AND NOT inactive
     ), shares AS (
         SELECT row_id,
-               CASE WHEN p_method = 'flux' AND bool_and(w > 0 AND w < 'Infinity') OVER x
+               CASE WHEN p_method = 'flux' AND bool_and(coalesce(w > 0 AND w < 'Infinity', false)) OVER x
                     THEN w / sum(w) OVER x ELSE 1.0 / k END AS share
         FROM child
         WINDOW x AS (PARTITION BY runcat)
@@ -112,11 +121,24 @@ LANGUAGE plpgsql VOLATILE
 SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
 -- The flux aggregates of the divided pairs, again from the flux row before the image (its
--- running means scaled by the history share h) and the measurement (scaled by its share m).
+-- running means scaled by the history share h) and the measurement (scaled by its share m);
+-- their position aggregates as the header says: the runcat's unchanged (m < 1) or the
+-- measurement's own (h < 1).
 BEGIN
     PERFORM assoc_stage_guard(p_image, 'assoc_rescale_pairs');   -- 07_stage_guards.sql
     UPDATE temprunningcatalog t
-    SET f_int = x.f_int * t.flux_fraction,
+    SET datapoints = CASE WHEN d.flux_fraction < 1 THEN rc.datapoints ELSE 1 END,
+        wm_ra = CASE WHEN d.flux_fraction < 1 THEN rc.wm_ra ELSE x.ra END,
+        wm_decl = CASE WHEN d.flux_fraction < 1 THEN rc.wm_decl ELSE x.decl END,
+        wm_uncertainty_ew = CASE WHEN d.flux_fraction < 1 THEN rc.wm_uncertainty_ew ELSE x.uncertainty_ew END,
+        wm_uncertainty_ns = CASE WHEN d.flux_fraction < 1 THEN rc.wm_uncertainty_ns ELSE x.uncertainty_ns END,
+        avg_ra_err = CASE WHEN d.flux_fraction < 1 THEN rc.avg_ra_err ELSE x.ra_err END,
+        avg_decl_err = CASE WHEN d.flux_fraction < 1 THEN rc.avg_decl_err ELSE x.decl_err END,
+        avg_wra = CASE WHEN d.flux_fraction < 1 THEN rc.avg_wra ELSE x.ra * x.uncertainty_ew ^ -2 END,
+        avg_wdecl = CASE WHEN d.flux_fraction < 1 THEN rc.avg_wdecl ELSE x.decl * x.uncertainty_ns ^ -2 END,
+        avg_weight_ra = CASE WHEN d.flux_fraction < 1 THEN rc.avg_weight_ra ELSE x.uncertainty_ew ^ -2 END,
+        avg_weight_decl = CASE WHEN d.flux_fraction < 1 THEN rc.avg_weight_decl ELSE x.uncertainty_ns ^ -2 END,
+        f_int = x.f_int * t.flux_fraction,
         avg_f_peak = running_mean(o.f_datapoints, h * o.avg_f_peak, m * x.f_peak),
         avg_f_peak_sq = running_mean(o.f_datapoints, h ^ 2 * o.avg_f_peak_sq, (m * x.f_peak) ^ 2),
         avg_f_peak_weight = running_mean(o.f_datapoints, h ^ -2 * o.avg_f_peak_weight, (m * x.f_peak_err) ^ -2),
@@ -133,8 +155,8 @@ BEGIN
                                              (m * x.f_int) ^ 2 * (m * x.f_int_err) ^ -2)
     FROM temprunningcatalog d
     CROSS JOIN LATERAL (SELECT d.history_fraction AS h, d.flux_fraction AS m) s
-    CROSS JOIN LATERAL (SELECT x.f_peak, x.f_peak_err, x.f_int, x.f_int_err FROM extractedsource x
-                        WHERE x.id = d.xtrsrc OFFSET 0) x
+    CROSS JOIN LATERAL (SELECT x.* FROM extractedsource x WHERE x.id = d.xtrsrc OFFSET 0) x
+    CROSS JOIN LATERAL (SELECT rc.* FROM runningcatalog rc WHERE rc.id = d.runcat OFFSET 0) rc
     LEFT JOIN LATERAL (SELECT o.* FROM runningcatalog_flux o
                        WHERE o.runcat = d.runcat AND o.band = d.band AND o.stokes = d.stokes
                        OFFSET 0) o ON true

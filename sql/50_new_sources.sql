@@ -1,6 +1,7 @@
 -- 50_new_sources.sql: stage 5 of association, new runcats for unmatched blind extractions.
 --
--- Reads:  extractedsource (blind rows of the image), temprunningcatalog (to know which matched),
+-- Reads:  extractedsource (blind rows of the image), temprunningcatalog (to know which matched:
+--         an active pair; the resolved mode may set aside every pair of an extraction),
 --         image, skyregion.
 -- Writes: runningcatalog (datapoints 1, position = the extraction), runningcatalog_flux (the
 --         image's band and Stokes, with its variability state: one measurement),
@@ -39,7 +40,8 @@ BEGIN
         -- a per-extraction probe of (image, xtrsrc) (LIMIT keeps it one, whatever the
         -- statistics of the scratch table say; an anti-join may rescan the image's pairs)
         LEFT JOIN LATERAL (SELECT true AS matched FROM temprunningcatalog t
-                           WHERE t.image = p_image AND t.xtrsrc = x.id LIMIT 1) m ON true
+                           WHERE t.image = p_image AND t.xtrsrc = x.id AND NOT t.inactive
+                           LIMIT 1) m ON true
         WHERE m.matched IS NULL
         RETURNING id, xtrsrc, pos
     ), nx AS MATERIALIZED (

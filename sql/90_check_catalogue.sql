@@ -7,7 +7,8 @@
 --   * every blind extraction of an associated image is in at least one lightcurve, and every
 --     forced fit of an image whose fits of that kind were associated is in one;
 --   * no two blind extractions of an image share a position (a batch loaded twice);
---   * runningcatalog.datapoints equals the number of its positional links (types 2, 3, 4, 6, 8, 9);
+--   * runningcatalog.datapoints equals the number of its positional links (types 2, 3, 4, 6, 8, 9
+--     with the whole measurement: a divided one counts in no position, 35_flux_division.sql);
 --   * a blind runcat's weighted-mean position equals the weighted mean of its positional
 --     measurements (within 1 mas plus 0.1 % of its uncertainty: the engine adds measurements
 --     one at a time in the tangent plane of the current mean), its wm_uncertainty_ew/ns and
@@ -39,7 +40,7 @@ AS $$
         SELECT a.runcat, a.xtrsrc, a.type, x.ra, x.decl, x.uncertainty_ew, x.uncertainty_ns,
                x.f_peak * a.flux_fraction AS f_peak, x.f_peak_err * a.flux_fraction AS f_peak_err,
                x.f_int * a.flux_fraction AS f_int, x.f_int_err * a.flux_fraction AS f_int_err,
-               i.band, i.stokes
+               i.band, i.stokes, a.flux_fraction
         FROM rc
         JOIN assocxtrsource a ON a.runcat = rc.id
         JOIN extractedsource x ON x.id = a.xtrsrc
@@ -51,7 +52,7 @@ AS $$
                sum(l.uncertainty_ew ^ -2) AS w_ew, sum(l.uncertainty_ns ^ -2) AS w_ns,
                sum(o.xi * l.uncertainty_ew ^ -2) AS wxi, sum(o.eta * l.uncertainty_ns ^ -2) AS weta
         FROM rc
-        LEFT JOIN links l ON l.runcat = rc.id AND l.type IN (2, 3, 4, 6, 8, 9)
+        LEFT JOIN links l ON l.runcat = rc.id AND l.type IN (2, 3, 4, 6, 8, 9) AND l.flux_fraction = 1
         LEFT JOIN LATERAL sky_offsets(rc.wm_ra, rc.wm_decl, l.ra, l.decl) o ON true
         GROUP BY rc.id, rc.datapoints, rc.mon_src, rc.wm_ra, rc.wm_decl, rc.wm_uncertainty_ew,
                  rc.wm_uncertainty_ns, rc.avg_weight_ra, rc.avg_weight_decl

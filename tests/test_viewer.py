@@ -431,7 +431,7 @@ def test_write_privileges_are_found_by_privilege_not_name(postgresql_noproc, dsn
     executor = make_login(p, dbname, "reader_exec", [
         "GRANT tkpdb_reader TO {role}",
         "GRANT EXECUTE ON FUNCTION associate_image(integer, double precision, double precision,"
-        " double precision) TO {role}"])
+        " double precision, text, text) TO {role}"])
     try:
         with pytest.raises(WritableRoleError, match="INSERT on table image"):
             create_app(inserter)

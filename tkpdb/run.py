@@ -12,6 +12,8 @@
     expiration = 10                      # forced fits at null detections, in images
     ew_sys_err = 1.0                     # arcsec, added to every source
     ns_sys_err = 1.0
+    mode = "trap"                        # or "resolved" (tkpdb.associate_extracted_sources)
+    flux_division = "none"               # "equal", "flux"; default: the mode's ("flux" if resolved)
 
     [image_defaults]                     # optional: image keys shared by every [[image]]
     detection_thresh = 5.0
@@ -53,7 +55,7 @@ from typing import Any
 import psycopg2.extensions
 
 from ._db import read_rows, transaction
-from .associate import associate_extracted_sources
+from .associate import FLUX_DIVISIONS, MODES, associate_extracted_sources
 from .fitsimage import FitsError, header_metadata, read_pixels
 from .forcedfit import as_sources, forced_fit
 from .formats import FORMATS, CatalogueError, ImageContext, read_catalogue
@@ -81,6 +83,10 @@ ASSOCIATION_DEFAULTS: dict[str, float] = {
     "deruiter_radius": 5.68, "beamwidths_limit": 1.0, "new_source_sigma_margin": 3.0,
     "expiration": 10, "ew_sys_err": 1.0, "ns_sys_err": 1.0,
 }
+
+
+#: The [association] keys that take one of a few strings (default None: the engine's default).
+ASSOCIATION_CHOICES: dict[str, tuple[str, ...]] = {"mode": MODES, "flux_division": FLUX_DIVISIONS}
 
 
 class ManifestError(ValueError):
@@ -126,6 +132,9 @@ class Manifest:
     association: dict[str, float]
     images: list[ManifestImage]
     monitors: list[tuple[float, float, str | None]]
+    mode: str = "trap"
+    flux_division: str | None = None
+    monitors: list[tuple[float, float, str | None]]
 
 
 def _timestamp(value: Any, where: str) -> dt.datetime:
@@ -166,11 +175,18 @@ def load_manifest(path: str | Path) -> Manifest:
     if not isinstance(description, str) or not description.strip():
         raise ManifestError(f"{path}: [dataset] description (a non-empty string) is required")
     association = dict(ASSOCIATION_DEFAULTS)
+    choices: dict[str, str] = {}
     for key, value in data.get("association", {}).items():
-        if key not in ASSOCIATION_DEFAULTS:
-            raise ManifestError(f"{path}: [association] unknown key {key!r} "
-                                f"(known: {', '.join(ASSOCIATION_DEFAULTS)})")
-        association[key] = _number(value, f"{path} [association]", key)
+        if key in ASSOCIATION_CHOICES:
+            if value not in ASSOCIATION_CHOICES[key]:
+                raise ManifestError(f"{path}: [association] {key} must be one of "
+                                    f"{', '.join(map(repr, ASSOCIATION_CHOICES[key]))}, not {value!r}")
+            choices[key] = value
+        elif key not in ASSOCIATION_DEFAULTS:
+            raise ManifestError(f"{path}: [association] unknown key {key!r} (known: "
+                                f"{', '.join([*ASSOCIATION_DEFAULTS, *ASSOCIATION_CHOICES])})")
+        else:
+            association[key] = _number(value, f"{path} [association]", key)
     association["expiration"] = int(association["expiration"])
     defaults = data.get("image_defaults", {})
     for key in defaults:
@@ -194,7 +210,7 @@ def load_manifest(path: str | Path) -> Manifest:
         name = entry.get("name")
         monitors.append((_number(entry["ra"], where, "ra"), _number(entry["decl"], where, "decl"),
                          None if name is None else str(name)))
-    return Manifest(path, description.strip(), association, images, monitors)
+    return Manifest(path, description.strip(), association, images, monitors, **choices)
 
 
 def _image(manifest: Path, k: int, entry: dict, defaults: dict) -> ManifestImage:
@@ -308,7 +324,8 @@ def run_manifest(conn: psycopg2.extensions.connection, manifest: Manifest | str 
             if progress:
                 progress(k, len(manifest.images), image.name, 0, True)
             continue
-        n = _associate_image(conn, dataset, image, digest, a, summary)
+        n = _associate_image(conn, dataset, image, digest, a, summary,
+                             dict(mode=manifest.mode, flux_division=manifest.flux_division))
         if progress:
             progress(k, len(manifest.images), image.name, n, False)
     stats = dataset_stats(conn, dataset)
@@ -330,8 +347,9 @@ def _add_monitors(conn, dataset: int, monitors: list[tuple[float, float, str | N
 
 
 def _associate_image(conn, dataset: int, image: ManifestImage, digest: str,
-                     a: dict[str, float], summary: RunSummary) -> int:
-    """One image in one transaction; returns its number of blind sources."""
+                     a: dict[str, float], summary: RunSummary, mode: dict[str, str | None]) -> int:
+    """One image in one transaction (``mode``: the association mode and flux division);
+    returns its number of blind sources."""
     meta = image.metadata
     context = ImageContext(rms=meta.get("rms_max"), beam_fwhm=2.0 * meta["rb_smaj"] * 3600.0,
                            ew_sys_err=a["ew_sys_err"], ns_sys_err=a["ns_sys_err"])
@@ -347,7 +365,7 @@ def _associate_image(conn, dataset: int, image: ManifestImage, digest: str,
         insert_extracted_sources(conn, image_id, catalogue.sources, commit=False)
         counts = associate_extracted_sources(
             conn, image_id, a["deruiter_radius"], a["beamwidths_limit"],
-            a["new_source_sigma_margin"], commit=False)
+            a["new_source_sigma_margin"], **mode, commit=False)
         nd = ms = 0
         if pixels is not None:
             positions = get_nulldetections(conn, image_id, int(a["expiration"]))

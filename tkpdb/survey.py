@@ -340,7 +340,7 @@ def write_survey(survey: Survey, directory: str | Path, *, pixels: bool = True,
              "[dataset]", f'description = "{description or f"simulated survey (seed {spec.seed})"}"',
              "", "[association]"]
     for key, value in (association or {}).items():
-        lines.append(f"{key} = {value}")
+        lines.append(f"{key} = {json.dumps(value) if isinstance(value, str) else value}")
     lines.append("")
     truth_rows = {}
     for k, image in enumerate(survey.images):

@@ -17,6 +17,7 @@ from .. import (SurveySpec, connect, export_dataset, get_lightcurve, lightcurve_
                 load_manifest, load_truth, plot_lightcurve, render_heritage, run_manifest,
                 catalogue_extractions, score_truth, simulate_survey, transient_candidates,
                 write_survey)
+from ..associate import MODES
 from ._common import dsn_option, main
 from .run import format_summary, progress_bar
 
@@ -32,8 +33,11 @@ DEMO_ASSOCIATION = {"beamwidths_limit": 3.0, "ew_sys_err": 3.0, "ns_sys_err": 3.
 @click.option("--seed", default=1, show_default=True, help="Seed of the simulated sky.")
 @click.option("--epochs", default=8, show_default=True, type=click.IntRange(min=1),
               help="Epochs (each: 2 fields x 2 bands).")
+@click.option("--mode", type=click.Choice(MODES), default="trap", show_default=True,
+              help="Association mode (resolved: optimal assignment, forks and blends on beam "
+                   "evidence, flux division).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def demo(dsn: str | None, out: str, seed: int, epochs: int, quiet: bool) -> None:
+def demo(dsn: str | None, out: str, seed: int, epochs: int, mode: str, quiet: bool) -> None:
     """Simulate a two-field, two-band survey with ground truth, run it, and report."""
     t0 = time.perf_counter()
     conn = connect(dsn)   # first: a bad DSN or an unmigrated database fails before any work
@@ -46,8 +50,9 @@ def demo(dsn: str | None, out: str, seed: int, epochs: int, quiet: bool) -> None
         {"ra": float(survey.ra[k]), "decl": float(survey.decl[k])}
         for k in range(len(survey.ra)) if survey.kind[k] == "transient"][:1]
     monitor = [dict(truth_sources[0], name="GRB (simulated)")] if truth_sources else []
-    manifest = write_survey(survey, directory, description=f"tkpdb demo survey (seed {seed})",
-                            association=DEMO_ASSOCIATION, monitor=monitor)
+    manifest = write_survey(survey, directory,
+                            description=f"tkpdb demo survey (seed {seed}, {mode} mode)",
+                            association=dict(DEMO_ASSOCIATION, mode=mode), monitor=monitor)
     click.echo(f"simulated sky (seed {seed}): {len(survey.ra)} sources in 2 overlapping fields: "
                f"{kinds['steady']} steady, {kinds['variable']} variable, {kinds['transient']} "
                f"transients, {kinds['pair'] // 2} close pairs ({spec.pair_separation_arcsec:g}\" "
