@@ -80,9 +80,15 @@ DECLARE
     limit_ integer := coalesce(nullif(current_setting('tkpdb.resolve_enumeration_limit', true), '')::integer,
                                resolve_enumeration_limit());
     c record;
+    evidence_runcats integer[];   -- the nodes of genuine forks and blends (usually none)
+    evidence_xtrsrcs bigint[];
 BEGIN
     PERFORM assoc_stage_guard(p_image, 'assoc_resolve');   -- 07_stage_guards.sql
     PERFORM assoc_resolve_evidence(p_image, p_deruiter_radius, p_beamwidths_limit);
+    evidence_runcats := ARRAY(SELECT DISTINCT e.runcat FROM temprunningcatalog e
+                              WHERE e.image = p_image AND e.evidence);
+    evidence_xtrsrcs := ARRAY(SELECT DISTINCT e.xtrsrc FROM temprunningcatalog e
+                              WHERE e.image = p_image AND e.evidence);
 
     -- the pairs of a component with several pairs, their cost and ranks; computed once
     DROP TABLE IF EXISTS pg_temp.assoc_component;
@@ -93,11 +99,8 @@ BEGIN
                count(*) OVER (PARTITION BY t.xtrsrc) AS per_x,
                count(*) OVER (PARTITION BY t.runcat) AS per_r
         FROM temprunningcatalog t
-        WHERE t.image = p_image AND NOT t.inactive AND NOT t.evidence
-          AND NOT EXISTS (SELECT FROM temprunningcatalog e
-                          WHERE e.image = p_image AND e.evidence AND e.xtrsrc = t.xtrsrc)
-          AND t.runcat <> ALL (ARRAY(SELECT e.runcat FROM temprunningcatalog e
-                                     WHERE e.image = p_image AND e.evidence))
+        WHERE t.image = p_image AND NOT t.inactive
+          AND t.xtrsrc <> ALL (evidence_xtrsrcs) AND t.runcat <> ALL (evidence_runcats)
     ), edge AS MATERIALIZED (
         SELECT * FROM free WHERE per_x > 1 OR per_r > 1
     ), walk AS (
@@ -132,6 +135,9 @@ BEGIN
                        WHERE f.runcat = e.runcat AND f.band = e.band AND f.stokes = e.stokes
                          AND f.f_datapoints > 0
                        OFFSET 0) f ON true;
+    -- the enumeration looks up the candidates of one extraction of one component at a time
+    CREATE INDEX ON assoc_component (comp, k);
+    ANALYZE assoc_component;
 
     -- the pairs chosen: small components by enumeration, the others by the Hungarian method
     CREATE TEMPORARY TABLE IF NOT EXISTS assoc_chosen (row_id tid) ON COMMIT DROP;
@@ -156,11 +162,9 @@ BEGIN
         UNION ALL
         -- the other pairs of the nodes of a fork or blend
         SELECT t.ctid FROM temprunningcatalog t
-        WHERE t.image = p_image AND NOT t.inactive AND NOT t.evidence
-          AND (EXISTS (SELECT FROM temprunningcatalog e
-                       WHERE e.image = p_image AND e.evidence AND e.xtrsrc = t.xtrsrc)
-               OR t.runcat = ANY (ARRAY(SELECT e.runcat FROM temprunningcatalog e
-                                        WHERE e.image = p_image AND e.evidence)))));
+        WHERE cardinality(evidence_runcats) > 0
+          AND t.image = p_image AND NOT t.inactive AND NOT t.evidence
+          AND (t.xtrsrc = ANY (evidence_xtrsrcs) OR t.runcat = ANY (evidence_runcats))));
     GET DIAGNOSTICS n = ROW_COUNT;
     DROP TABLE pg_temp.assoc_component;
     DROP TABLE pg_temp.assoc_chosen;
