@@ -18,20 +18,21 @@
 --
 -- 1. Evidence. Only an image whose beam differs from the beams before it can resolve or blend:
 --    * fork: the image's beam (rb_smaj) is smaller than every beam that built runcat R (the
---      rb_smaj of its links' images); k >= 2 extractions lie within beamwidths_limit x R's
---      smallest old rb_smaj of R; each two of them are further apart than the image's beam FWHM
---      (2 rb_smaj) and closer than the old one; and, when R has a flux in the image's band and
---      Stokes, their f_int add up to its mean: |sum - mean| <= max(0.3 |mean|, 3 sigma). An
---      extraction belongs to its nearest runcat only (a component already followed by a
---      lightcurve of its own is not taken from it). These extractions need not be De Ruiter
---      candidates of R: a blend's position lies between its components.
+--      rb_smaj of its links' images); k >= 2 extractions whose nearest runcat is R lie within
+--      beamwidths_limit x R's smallest old rb_smaj of it; each two of them are further apart
+--      than the image's beam FWHM (2 rb_smaj: resolved); and, when R has a flux in the image's
+--      band and Stokes, their f_int add up to its mean: |sum - mean| <= max(0.3 |mean|,
+--      3 sigma). Only the nearest runcat can claim an extraction, so a component already
+--      followed by a lightcurve of its own is never taken from it. The extractions need not be
+--      De Ruiter candidates of R: a blend's position lies between its components.
 --    * blend: the image's beam is larger than the smallest beam of each of k >= 2 runcats
 --      within the search radius (beamwidths_limit x rb_smaj) of one extraction, their nearest
---      (each was resolved before; De Ruiter candidates or not); each two runcats are closer than
---      the image's beam FWHM; and, when each has a flux in the band, their means add up to the
---      extraction's f_int (the same tolerance). No lower bound on their separation: the
---      weighted mean of a fork child includes the blended history it inherited, which pulls
---      the children of one fork towards each other.
+--      (each was resolved before; De Ruiter candidates or not); and, when each has a flux in
+--      the band, their means add up to the extraction's f_int (the same tolerance).
+--    No bound on the separations of a fork's or a blend's members beyond that: a finder
+--    blends friends of friends (chains longer than a beam), and a fork child's weighted mean
+--    holds only its own measurements (35_flux_division.sql), so the members of one source
+--    group keep their own positions.
 --    Pairs with evidence are kept; every other pair of their runcats and extractions is set
 --    aside. In an image of the same beam as all before (most surveys) neither test reads
 --    anything but the dataset's image rows.
@@ -232,8 +233,8 @@ BEGIN
                AND NOT EXISTS (
                    SELECT FROM member a JOIN member b ON b.runcat = a.runcat AND b.xtrsrc > a.xtrsrc
                    WHERE a.runcat = m.runcat
-                     AND NOT (degrees(spoint(radians(a.ra), radians(a.decl)) <-> spoint(radians(b.ra), radians(b.decl)))
-                              BETWEEN 2.0 * img.rb_smaj AND 2.0 * m.smallest))
+                     AND degrees(spoint(radians(a.ra), radians(a.decl)) <-> spoint(radians(b.ra), radians(b.decl)))
+                         < 2.0 * img.rb_smaj)
                AND flux_adds_up(f.avg_f_int, greatest(f.avg_f_int_sq - f.avg_f_int ^ 2, 0.0),
                                 sum(m.f_int), sum(m.f_int_err ^ 2))
         )
@@ -273,9 +274,6 @@ BEGIN
             FROM member m
             GROUP BY m.xtrsrc, m.f_int, m.f_int_err
             HAVING count(*) >= 2
-               AND NOT EXISTS (
-                   SELECT FROM member a JOIN member b ON b.xtrsrc = a.xtrsrc AND b.runcat > a.runcat
-                   WHERE a.xtrsrc = m.xtrsrc AND NOT degrees(a.pos <-> b.pos) < 2.0 * img.rb_smaj)
                AND (bool_or(m.avg_f_int IS NULL)
                     OR flux_adds_up(sum(m.avg_f_int), sum(greatest(m.avg_f_int_sq - m.avg_f_int ^ 2, 0.0)),
                                     m.f_int, m.f_int_err ^ 2))

@@ -25,7 +25,7 @@ from .results import (EXPORT_FORMATS, TransientCandidate, Variability, export_da
                       lightcurve_table, runcat_table, transient_candidates, variability)
 from .plots import plot_lightcurve
 from .survey import Survey, SurveySpec, Truth, load_truth, simulate_survey, write_survey
-from .truth import TruthScore, score_truth
+from .truth import TruthScore, score_truth, survey_truth
 from ._db import ConnectionLostError
 from .check import CheckResult, check_catalogue
 from .config import mask_dsn
@@ -93,6 +93,7 @@ __all__ = [
     "load_truth",
     "TruthScore",
     "score_truth",
+    "survey_truth",
     "ImageValidationError",
     "ConnectionLostError",
     "check_catalogue",

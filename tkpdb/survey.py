@@ -79,7 +79,8 @@ class SimImage:
     """One simulated image: its field, epoch, band, metadata and finder catalogue.
 
     ``rows`` are the finder's detections (positions deg, errors arcsec, fluxes Jy, rms
-    Jy/beam); ``truth`` the true source id of each row (the brightest member of a blend).
+    Jy/beam); ``truth`` the true source id of each row (the brightest member of a blend),
+    ``members`` the true sources each row measured (several for a blend).
     """
 
     name: str
@@ -93,6 +94,7 @@ class SimImage:
     offset: tuple[float, float]
     rows: dict[str, np.ndarray]
     truth: np.ndarray
+    members: list[list[int]] = field(default_factory=list)
 
 
 @dataclass
@@ -226,7 +228,7 @@ def _observe(survey: Survey, image: SimImage, rng: np.random.Generator) -> None:
             group[group == gb] = ga
     rows = {k: [] for k in ("ra", "decl", "ra_err", "decl_err", "f_peak", "f_peak_err",
                             "f_int", "f_int_err", "maj", "min", "rms")}
-    truth = []
+    truth, blended = [], []
     for g in np.unique(group):
         members = np.flatnonzero(group == g)
         total = s[members].sum()
@@ -255,8 +257,10 @@ def _observe(survey: Survey, image: SimImage, rng: np.random.Generator) -> None:
         rows["maj"].append(fwhm + spread), rows["min"].append(fwhm * spec.axis_ratio)
         rows["rms"].append(sigma)
         truth.append(int(idx[top]))
+        blended.append(sorted(int(idx[m]) for m in members))
     image.rows = {k: np.asarray(v, float) for k, v in rows.items()}
     image.truth = np.asarray(truth, int)
+    image.members = blended
 
 
 def _wcs(survey: Survey, centre: tuple[float, float]) -> WCS:
@@ -381,6 +385,10 @@ def write_survey(survey: Survey, directory: str | Path, *, pixels: bool = True,
         "sources": {"ra": survey.ra.tolist(), "decl": survey.decl.tolist(),
                     "kind": survey.kind.tolist(), "flux": survey.flux.tolist()},
         "catalogue_rows": truth_rows,
+        # the rows that measured several true sources (blends): {catalogue: {row: members}}
+        "catalogue_blends": {f"{image.name}.selavy.components.txt":
+                             {str(row): m for row, m in enumerate(image.members) if len(m) > 1}
+                             for image in survey.images},
     }
     (out / "truth.json").write_text(json.dumps(truth))
     return manifest
@@ -389,13 +397,15 @@ def write_survey(survey: Survey, directory: str | Path, *, pixels: bool = True,
 @dataclass(frozen=True)
 class Truth:
     """What ``truth.json`` holds: true positions (deg), kinds, fluxes ``[source, epoch, band]``
-    (Jy) and, per catalogue file, the true source of each row."""
+    (Jy) and, per catalogue file, the true source of each row (the brightest member of a
+    blend) and the members of each blended row (``{row: [sources]}``)."""
 
     ra: np.ndarray
     decl: np.ndarray
     kind: np.ndarray
     flux: np.ndarray
     catalogue_rows: dict[str, list[int]]
+    catalogue_blends: dict[str, dict[int, list[int]]] = field(default_factory=dict)
 
     @property
     def transients(self) -> list[int]:
@@ -406,5 +416,8 @@ def load_truth(directory: str | Path) -> Truth:
     """Read ``truth.json`` written by :func:`write_survey`."""
     data = json.loads((Path(directory) / "truth.json").read_text())
     s = data["sources"]
+    blends = {name: {int(row): list(m) for row, m in rows.items()}
+              for name, rows in data.get("catalogue_blends", {}).items()}
     return Truth(np.array(s["ra"]), np.array(s["decl"]), np.array(s["kind"]),
-                 np.array(s["flux"]), {k: list(v) for k, v in data["catalogue_rows"].items()})
+                 np.array(s["flux"]), {k: list(v) for k, v in data["catalogue_rows"].items()},
+                 blends)
