@@ -9,9 +9,11 @@
 --
 -- Ties (TraP raised an IntegrityError on them) are broken deterministically and independently
 -- of row ids of the image: smallest r, then smallest separation, then the runcat with the
--- smaller wm_decl, then smaller wm_ra, then the smaller runcat id. r is compared to 1e-9 and
--- the separation to 1 micro-arcsec, so that a configuration symmetric on the sky is a tie
--- even when rounding makes its radii differ in the last bits. An exactly symmetric rhombus
+-- smaller wm_decl, then smaller wm_ra, then the smaller runcat id. r is compared to 1e-6, the
+-- separation to 1 milli-arcsec and the positions to 1e-9 deg (3.6 micro-arcsec), so that a
+-- configuration symmetric on the sky is a tie even when rounding makes its radii or its
+-- coordinates differ in the last bits (two implementations of the same formulas differ by
+-- about 1e-11 in r: a grid much coarser than that rarely puts a boundary between them). An exactly symmetric rhombus
 -- (two runcats, two extractions, all four r equal) thus links both extractions to the runcat
 -- further south (then west); that runcat forks in stage 3 and the other one is left untouched.
 -- Links to runcats that have a single candidate are never pruned (they become many-to-one).
@@ -38,8 +40,9 @@ BEGIN
     ), ranked AS (
         SELECT c.row_id,
                row_number() OVER (PARTITION BY c.xtrsrc
-                                  ORDER BY round(c.r * 1e9), round(c.distance_arcsec * 1e6),
-                                           rc.wm_decl, rc.wm_ra, c.runcat) AS rank
+                                  ORDER BY round(c.r * 1e6), round(c.distance_arcsec * 1e3),
+                                           round(rc.wm_decl * 1e9), round(rc.wm_ra * 1e9),
+                                           c.runcat) AS rank
         FROM counted c
         -- the tie-break position by primary-key probe (OFFSET 0: a hash join read the
         -- whole runningcatalog when the planner misjudged the scratch rows)

@@ -193,8 +193,8 @@ class ReferenceAssociation:
     Candidates: separation <= beamwidths_limit * rb_smaj and De Ruiter radius (in the tangent
     plane of the runcat, with the runcat's and the extraction's on-sky uncertainties) below the
     limit. Many-to-many: an extraction with several candidates among runcats with several
-    candidates keeps the smallest (r to 1e-9, separation to 1 micro-arcsec, wm_decl, wm_ra)
-    of those. A runcat left with
+    candidates keeps the smallest (r to 1e-6, separation to 1 milli-arcsec, wm_decl and wm_ra to
+    1e-9 deg) of those. A runcat left with
     several pairs forks (type 6 history, type 2 base point, every band's flux means kept);
     the other pairs are type 3; extractions without any candidate start runcats (type 4).
     """
@@ -261,8 +261,8 @@ class ReferenceAssociation:
         pruned = 0
         for group in per_x.values():
             multi = [p for p in group if len(group) > 1 and len(per_rc[p["rc"].key]) > 1]
-            multi.sort(key=lambda p: (round(p["r"] * 1e9), round(p["distance"] * 1e6),
-                                      p["rc"].wm_decl, p["rc"].wm_ra))
+            multi.sort(key=lambda p: (round(p["r"] * 1e6), round(p["distance"] * 1e3),
+                                      round(p["rc"].wm_decl * 1e9), round(p["rc"].wm_ra * 1e9)))
             for p in multi[1:]:
                 p["active"] = False
                 pruned += 1
