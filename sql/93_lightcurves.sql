@@ -180,7 +180,9 @@ CREATE OR REPLACE VIEW dataset_statistics AS
 SELECT d.id AS dataset,
        made.n AS measurements_made,
        counted.links AS measurements_counted,
-       counted.allotted / nullif(made.n, 0) - 1.0 AS overcounting_fraction,
+       -- shares such as 1/3 + 2/3 add up to 1 only to rounding: below 1e-12 it is 0
+       CASE WHEN abs(counted.allotted / nullif(made.n, 0) - 1.0) < 1e-12 THEN 0.0
+            ELSE counted.allotted / nullif(made.n, 0) - 1.0 END AS overcounting_fraction,
        counted.lightcurves,
        events.images_associated,
        events.one_to_many AS one_to_many_events,

@@ -49,7 +49,8 @@ def test_overcounting_of_the_one_to_many_example(conn):
     assert stats == tkpdb.DatasetStats(
         measurements_made=6, measurements_counted=8, overcounting_fraction=8 / 6 - 1,
         lightcurves=2, images_associated=4, one_to_many_events=1, many_to_one_events=0,
-        many_to_many_events=0, transient_candidates=0, suspect_transients=0)
+        many_to_many_events=0, transient_candidates=0, suspect_transients=0,
+        measurements_allotted=8.0)
 
 
 def test_overcounting_of_the_many_to_one_example(conn):
@@ -109,7 +110,7 @@ def test_fork_log(conn):
 
 def test_an_empty_dataset(conn):
     dataset = tkpdb.insert_dataset(conn, "empty")
-    assert tkpdb.dataset_stats(conn, dataset) == tkpdb.DatasetStats(0, 0, None, 0, 0, 0, 0, 0, 0, 0)
+    assert tkpdb.dataset_stats(conn, dataset) == tkpdb.DatasetStats(0, 0, None, 0, 0, 0, 0, 0, 0, 0, 0.0)
 
 
 def test_the_view_gives_the_same_numbers(conn):

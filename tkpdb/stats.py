@@ -27,8 +27,8 @@ class DatasetStats(NamedTuple):
         Measurements summed over all lightcurves (links in assocxtrsource): a measurement in
         two lightcurves counts twice.
     overcounting_fraction : float or None
-        ``measurements_counted / measurements_made - 1``: 0 when no measurement is shared;
-        None for a dataset without measurements.
+        ``measurements_allotted / measurements_made - 1``: 0 when no measurement is shared or
+        every shared one is divided (flux division); None for a dataset without measurements.
     lightcurves : int
         Running-catalogue entries.
     images_associated : int
@@ -43,6 +43,9 @@ class DatasetStats(NamedTuple):
         Lightcurves with a newsource row.
     suspect_transients : int
         Lightcurves listed by :func:`suspect_transients` with the default tolerance.
+    measurements_allotted : float
+        The links' flux shares summed (``assocxtrsource.flux_fraction``): a measurement
+        divided between two lightcurves counts once.
     """
 
     measurements_made: int
@@ -55,6 +58,7 @@ class DatasetStats(NamedTuple):
     many_to_many_events: int
     transient_candidates: int
     suspect_transients: int
+    measurements_allotted: float
 
 
 class SuspectTransient(NamedTuple):

@@ -79,7 +79,7 @@ def demo(dsn: str | None, out: str, seed: int, epochs: int, mode: str, quiet: bo
                    f"{score.lightcurves_per_source:.2f}; pure lightcurves {100 * score.purity:.1f} %")
         over = score.overcounting_fraction or 0.0
         click.echo(f"  detections in more lightcurves than they measured sources "
-                   f"{score.shared_detections} (many-to-one); over-counting fraction {abs(over):.3f}")
+                   f"{score.shared_detections} (many-to-one); over-counting fraction {over:.3f}")
         files = []
         best = next((c for c in candidates if c.runcat not in set(score.false_candidates)),
                     candidates[0] if candidates else None)

@@ -129,7 +129,9 @@ class DatasetStatistics(BaseModel):
 
     measurements_made: int = Field(description="Extractions (blind and forced) of its images.")
     measurements_counted: int = Field(description="Links summed over all lightcurves.")
-    overcounting_fraction: float | None = Field(description="counted / made - 1.")
+    overcounting_fraction: float | None = Field(
+        description="allotted / made - 1 (0 when no measurement is shared, or every shared one "
+                    "is divided by flux division).")
     lightcurves: int
     images_associated: int
     one_to_many_events: int
@@ -137,6 +139,9 @@ class DatasetStatistics(BaseModel):
     many_to_many_events: int
     transient_candidates: int
     suspect_transients: int
+    measurements_allotted: float = Field(
+        description="The links' flux shares summed: a measurement divided among lightcurves "
+                    "counts once.")
 
 
 class LightcurveRow(BaseModel):
