@@ -15,8 +15,10 @@ export, written by TraP). The TraP peer runs in its own virtual environment
 without it the report says so. The W1 lightcurves are compared with the digests of the
 TraP-compatible engine before the write-floor rework (``scripts/bench/lightcurves.py``).
 Results: a Markdown report and PNG plots (``--out``, ``--plots``); a hand-written analysis
-beside the report (``benchmarks-analysis.md`` for ``benchmarks.md``) is appended to it, and
-every missed target gets the stage profile of its workload.
+beside the report (``benchmarks-analysis.md`` for ``benchmarks.md``) and the association
+quality report of ``scripts/quality.py`` (``quality.md`` beside it, as the section
+"Association quality") are appended to it, and every missed target gets the stage profile of
+its workload.
 """
 
 from __future__ import annotations
@@ -405,6 +407,11 @@ def ratio(values: list[float], window: int) -> float:
     return statistics.median(values[-window:]) / statistics.median(values[:window])
 
 
+def demoted(markdown: str) -> str:
+    """``markdown`` with every heading one level deeper (its title becomes a section)."""
+    return "\n".join("#" + line if line.startswith("#") else line for line in markdown.splitlines())
+
+
 def report(conn, cfg: Config, res: Results, out: Path, plot_dir: Path, quick: bool, seconds: float,
            argv: list[str]) -> None:
     med = {n: statistics.median(v) for n, v in res.w1.items()}
@@ -548,6 +555,9 @@ def report(conn, cfg: Config, res: Results, out: Path, plot_dir: Path, quick: bo
     analysis = out.with_name(out.stem + "-analysis.md")
     if analysis.exists():
         lines += ["", analysis.read_text()]
+    quality = out.with_name("quality.md")   # written by scripts/quality.py
+    if quality.exists():
+        lines += ["", demoted(quality.read_text())]
     out.write_text("\n".join(lines) + "\n")
     print(f"wrote {out}")
 
