@@ -22,14 +22,15 @@ CREATE OR REPLACE VIEW lightcurve AS
 SELECT a.runcat, i.taustart_ts, i.band, i.freq_eff, i.stokes,
        x.f_peak, x.f_peak_err, x.f_int, x.f_int_err, x.extract_type,
        a.type AS assoc_type, a.r, a.distance_arcsec, a.v_int, a.eta_int,
-       x.ra, x.decl, a.xtrsrc, x.image, i.dataset
+       x.ra, x.decl, a.xtrsrc, x.image, i.dataset, a.flux_fraction
 FROM assocxtrsource a
 JOIN extractedsource x ON x.id = a.xtrsrc
 JOIN image i ON i.id = x.image;
 COMMENT ON VIEW lightcurve IS 'Every measurement of every lightcurve: filter on runcat and order by '
     'taustart_ts, freq_eff, xtrsrc. Fluxes Jy, freq_eff Hz, ra/decl deg, distance_arcsec arcsec, '
     'r (De Ruiter) dimensionless; extract_type 0 blind, 1 null-detection fit, 2 monitoring fit; '
-    'assoc_type as in assocxtrsource.';
+    'assoc_type as in assocxtrsource; flux_fraction the share of the measurement''s fluxes this '
+    'lightcurve holds (1 unless flux division divided it: its statistics use f x flux_fraction).';
 
 CREATE OR REPLACE FUNCTION lightcurve_component(p_runcat integer)
 RETURNS TABLE (runcat integer)

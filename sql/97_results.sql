@@ -95,15 +95,16 @@ RETURNS TABLE (runcat integer, xtrsrc bigint, image integer, taustart_ts timesta
                decl double precision, f_peak double precision, f_peak_err double precision,
                f_int double precision, f_int_err double precision, extract_type smallint,
                assoc_type smallint, r double precision, distance_arcsec double precision,
-               v_int double precision, eta_int double precision)
+               v_int double precision, eta_int double precision, flux_fraction double precision)
 LANGUAGE sql STABLE
 AS $$
     SELECT l.runcat, l.xtrsrc, l.image, l.taustart_ts, l.band, l.freq_eff, l.stokes, l.ra,
            l.decl, l.f_peak, l.f_peak_err, l.f_int, l.f_int_err, l.extract_type, l.assoc_type,
-           l.r, l.distance_arcsec, l.v_int, l.eta_int
+           l.r, l.distance_arcsec, l.v_int, l.eta_int, l.flux_fraction
     FROM lightcurve l
     WHERE l.dataset = p_dataset
     ORDER BY l.runcat, l.taustart_ts, l.freq_eff, l.xtrsrc
 $$;
 COMMENT ON FUNCTION dataset_lightcurves(integer) IS
-    'Every measurement of every lightcurve of a dataset (one row per link), in runcat and time order.';
+    'Every measurement of every lightcurve of a dataset (one row per link), in runcat and time '
+    'order; fluxes are the measurement''s, flux_fraction the share this lightcurve holds.';

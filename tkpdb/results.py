@@ -142,7 +142,9 @@ def lightcurve_table(conn: psycopg2.extensions.connection, dataset_id: int) -> T
     """Every lightcurve measurement (one row per link), with units."""
     return _table(conn, "dataset_lightcurves", dataset_id, _LIGHTCURVE_UNITS,
                   {"extract_type": "0 blind, 1 null-detection forced fit, 2 monitoring fit",
-                   "assoc_type": "link type (assocxtrsource.type)"})
+                   "assoc_type": "link type (assocxtrsource.type)",
+                   "flux_fraction": "share of the measurement's fluxes this lightcurve holds "
+                                    "(flux division; 1 = all)"})
 
 
 #: Export format -> (astropy format, file suffix).
