@@ -41,10 +41,11 @@
 --    largest number of links, then the smallest total cost, where a pair's cost is the
 --    negative log-likelihood of the measurement given the runcat (up to constants):
 --        cost = r^2 + min(chi2_flux, 10^4),
---        chi2_flux = (f_int - mean)^2 / (f_int_err^2 + var + (0.1 mean)^2)
+--        chi2_flux = (f_int - mean)^2 / (f_int_err^2 + var + (t mean)^2)
 --    with r the De Ruiter radius, mean and var the runcat's mean and variance of f_int in the
---    image's band and Stokes (chi2_flux = 0 when it has none; 0.1 mean stands for calibration
---    errors and intrinsic variability). Costs are compared rounded to 1e-6, so an assignment
+--    image's band and Stokes, t = 0.1 (calibration errors, intrinsic variability); when the
+--    runcat has no flux in that band yet, its band nearest in frequency with t = 0.5 (spectral
+--    index); chi2_flux = 0 without any flux. Costs are compared rounded to 1e-6, so an assignment
 --    symmetric on the sky is a tie, broken by the smallest vector of runcat ranks, extraction
 --    by extraction, both ranked by (declination, RA) within the component: deterministic and
 --    independent of ids. A component of one pair is its own assignment (no work). A component
@@ -83,6 +84,7 @@ DECLARE
     c record;
     evidence_runcats integer[];   -- the nodes of genuine forks and blends (usually none)
     evidence_xtrsrcs bigint[];
+    img_freq constant double precision := (SELECT freq_eff FROM image WHERE id = p_image);
 BEGIN
     PERFORM assoc_stage_guard(p_image, 'assoc_resolve');   -- 07_stage_guards.sql
     PERFORM assoc_resolve_evidence(p_image, p_deruiter_radius, p_beamwidths_limit);
@@ -125,17 +127,22 @@ BEGIN
            round(1e6 * (e.r ^ 2 + least(coalesce(
                (x.f_int - f.avg_f_int) ^ 2
                / nullif(x.f_int_err ^ 2 + greatest(f.avg_f_int_sq - f.avg_f_int ^ 2, 0.0)
-                        + (0.1 * f.avg_f_int) ^ 2, 0.0), 0.0), 1e4)))::bigint AS cost
+                        + (f.tolerance * f.avg_f_int) ^ 2, 0.0), 0.0), 1e4)))::bigint AS cost
     FROM edge e
     JOIN walk w ON w.xtrsrc = e.xtrsrc
     CROSS JOIN LATERAL (SELECT x.ra, x.decl, x.f_int, x.f_int_err FROM extractedsource x
                         WHERE x.id = e.xtrsrc OFFSET 0) x
     CROSS JOIN LATERAL (SELECT rc.wm_ra, rc.wm_decl FROM runningcatalog rc
                         WHERE rc.id = e.runcat OFFSET 0) rc
-    LEFT JOIN LATERAL (SELECT f.avg_f_int, f.avg_f_int_sq FROM runningcatalog_flux f
-                       WHERE f.runcat = e.runcat AND f.band = e.band AND f.stokes = e.stokes
-                         AND f.f_datapoints > 0
-                       OFFSET 0) f ON true;
+    -- the runcat's flux in the image's band, else in its band nearest in frequency (a runcat
+    -- has a few bands: the probe reads its flux rows by key)
+    LEFT JOIN LATERAL (SELECT f.avg_f_int, f.avg_f_int_sq,
+                              CASE WHEN f.band = e.band THEN 0.1 ELSE 0.5 END AS tolerance
+                       FROM runningcatalog_flux f
+                       JOIN frequencyband b ON b.id = f.band
+                       WHERE f.runcat = e.runcat AND f.stokes = e.stokes AND f.f_datapoints > 0
+                       ORDER BY f.band <> e.band, abs(b.freq_central - img_freq), f.band
+                       LIMIT 1) f ON true;
     -- the enumeration looks up the candidates of one extraction of one component at a time
     CREATE INDEX ON assoc_component (comp, k);
     ANALYZE assoc_component;

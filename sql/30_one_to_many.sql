@@ -60,11 +60,13 @@ BEGIN
     -- links, 300 ms, for 60 forks).
 
     -- lightcurve: the old history (type 6, values unchanged but for the child's share of the
-    -- flux, which leaves V and eta as they are), then the base point (type 2)
+    -- flux, which leaves V and eta as they are; a forced fit at a null detection stays type 7,
+    -- no position measurement: the child's datapoints are the parent's plus one), then the
+    -- base point (type 2)
     INSERT INTO assocxtrsource (runcat, xtrsrc, type, distance_arcsec, r, loglr,
                                 v_int, eta_int, f_datapoints, v_peak, eta_peak, band, stokes, f_int,
                                 flux_fraction)
-    SELECT t.new_runcat, a.xtrsrc, 6, a.distance_arcsec, a.r, a.loglr,
+    SELECT t.new_runcat, a.xtrsrc, CASE WHEN a.type = 7 THEN 7 ELSE 6 END, a.distance_arcsec, a.r, a.loglr,
            a.v_int, a.eta_int, a.f_datapoints, a.v_peak, a.eta_peak, a.band, a.stokes,
            a.f_int * t.history_fraction, a.flux_fraction * t.history_fraction
     FROM temprunningcatalog t

@@ -279,7 +279,8 @@ class ReferenceAssociation:
             for p in group:
                 child = self._new(datapoints=0, wm_ra=0.0, wm_decl=0.0, sum_w_ra=0.0,
                                   sum_w_decl=0.0, sum_ra_err=0.0, sum_decl_err=0.0)
-                child.links = {x: dict(link, type=6) for x, link in old.links.items()}
+                child.links = {x: dict(link, type=7 if link["type"] == 7 else 6)
+                               for x, link in old.links.items()}
                 child.flux = dict(old.flux)
                 self._apply(child, p, 2)
         links_per_x: dict[int, int] = defaultdict(int)

@@ -53,6 +53,26 @@ def test_a_fading_source_is_force_fitted_until_expiration(conn):
     assert all((r, d) == (0, 0) for k, r, d in kinds if k == 7)
 
 
+def test_a_fork_keeps_a_forced_fit_as_a_forced_fit(conn):
+    """A is force-fitted once, then forks (two extractions 5" east and west, both matching):
+    each child holds A's blind measurement as history (type 6) and the forced fit still as a
+    forced fit (type 7), which is no position measurement: datapoints 2 (A's detection and the
+    base point), as the consistency checker that runs after every test recomputes."""
+    sky = Scenario(conn)
+    sky.observe(0, BAND1, {"A": (0, 0, 1.0), "B": (100, 0, 2.0)})
+    a = sky.runcat_of("A")
+    assert force_fit(sky, 1, {a: 0.2}) == [a]
+    result = sky.observe(2, BAND1, {"A1": (-5, 0, 1.0), "A2": (5, 0, 1.0), "B2": (100, 0, 2.0)})
+    assert result["one_to_many"] == 1
+    ids = {label: xtrsrc for xtrsrc, label in sky.labels.items()}
+    for label in ("A1", "A2"):
+        ((child,),) = query(conn, "SELECT runcat FROM assocxtrsource WHERE xtrsrc = %s", (ids[label],))
+        types = sorted(t for (t,) in query(conn, "SELECT type FROM assocxtrsource WHERE runcat = %s",
+                                           (child,)))
+        assert types == [2, 6, 7]
+        assert runcat_state(conn, child)[2] == 2
+
+
 def test_new_and_detected_runcats_are_not_null_detections(conn):
     sky = Scenario(conn)
     sky.observe(0, BAND1, {"A": (0, 0), "B": (100, 0)})

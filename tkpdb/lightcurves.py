@@ -30,7 +30,8 @@ class LightcurvePoint(NamedTuple):
     stokes : int
         Stokes parameter of the image (1 = I).
     f_peak, f_peak_err, f_int, f_int_err : float
-        Peak and integrated flux and their errors (Jy).
+        Peak and integrated flux and their errors (Jy) that this lightcurve holds: the
+        measurement's times ``flux_fraction``.
     extract_type : int
         0 blind, 1 forced fit at a null detection, 2 forced fit at a monitored position.
     assoc_type : int
@@ -46,6 +47,10 @@ class LightcurvePoint(NamedTuple):
         Extraction (extractedsource) id.
     image : int
         Image id.
+    flux_fraction : float
+        The share of the measurement's fluxes this lightcurve holds: 1 unless flux division
+        divided a blend or a forked history among lightcurves (the measured fluxes are the
+        ones above divided by it).
     """
 
     taustart_ts: dt.datetime
@@ -64,9 +69,13 @@ class LightcurvePoint(NamedTuple):
     eta_int: float | None
     xtrsrc: int
     image: int
+    flux_fraction: float
 
 
-_FIELDS = ", ".join(LightcurvePoint._fields)
+#: The fluxes as the lightcurve holds them (the share of a divided measurement).
+_SHARED = {"f_peak", "f_peak_err", "f_int", "f_int_err"}
+_FIELDS = ", ".join(f"{name} * flux_fraction" if name in _SHARED else name
+                    for name in LightcurvePoint._fields)
 
 
 def get_lightcurve(conn: psycopg2.extensions.connection, runcat_id: int) -> list[LightcurvePoint]:

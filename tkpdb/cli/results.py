@@ -42,10 +42,12 @@ def lightcurve(runcat: int, dsn: str | None, png: str | None, csv_path: str | No
         with open(csv_path, "w", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(["taustart_ts", "freq_eff_hz", "f_int_jy", "f_int_err_jy",
-                             "f_peak_jy", "f_peak_err_jy", "extract_type", "assoc_type", "xtrsrc"])
+                             "f_peak_jy", "f_peak_err_jy", "extract_type", "assoc_type", "xtrsrc",
+                             "flux_fraction"])
             for p in points:
                 writer.writerow([p.taustart_ts.isoformat(), p.freq_eff, p.f_int, p.f_int_err,
-                                 p.f_peak, p.f_peak_err, p.extract_type, p.assoc_type, p.xtrsrc])
+                                 p.f_peak, p.f_peak_err, p.extract_type, p.assoc_type, p.xtrsrc,
+                                 p.flux_fraction])
         click.echo(f"wrote {csv_path}")
     if png or csv_path:
         return

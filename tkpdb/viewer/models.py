@@ -252,10 +252,10 @@ class Measurement(BaseModel):
     band: int
     freq_eff: float = Field(description="Hz.")
     stokes: int
-    f_peak: float | None = Field(description="Jy.")
-    f_peak_err: float | None = Field(description="Jy.")
-    f_int: float | None = Field(description="Jy.")
-    f_int_err: float | None = Field(description="Jy.")
+    f_peak: float | None = Field(description="Jy, the share this lightcurve holds.")
+    f_peak_err: float | None = Field(description="Jy, the share this lightcurve holds.")
+    f_int: float | None = Field(description="Jy, the share this lightcurve holds.")
+    f_int_err: float | None = Field(description="Jy, the share this lightcurve holds.")
     extract_type: int = Field(description="0 blind, 1 null-detection forced fit, 2 monitoring fit.")
     assoc_type: int = Field(description="2 fork base, 3 one-to-one/many-to-one, 4 new, 6 fork "
                                          "copy, 7 null detection, 8/9 monitoring.")
@@ -265,6 +265,8 @@ class Measurement(BaseModel):
     eta_int: float | None
     xtrsrc: int
     image: int
+    flux_fraction: float = Field(description="Share of the measurement's fluxes this lightcurve "
+                                             "holds (flux division; 1 = all).")
 
 
 class UpperLimit(BaseModel):
