@@ -280,7 +280,7 @@ def write_report(path: Path, rows, plans, counts, args) -> None:  # noqa: ANN001
         "newsource): `viewer_candidates` computes the count, the sorted page and the eta-V plane "
         "(binned above 3,000 points) from one read, `viewer_sky` the sky plot from two probes "
         "per lightcurve. Their cost grows with the dataset's lightcurves, not with its "
-        "measurements. A cone filter reads only the cone (GiST), and the transient-candidate "
+        "measurements. A cone filter reads only the cone (the zones index of the runcats, runcat_zone_search), and the transient-candidate "
         "filter probes newsource first.",
         "* **assocskyrgn** is read sequentially here because this database holds one dataset "
         "with one field: its sky region owns every row, and the planner rightly reads the whole "
@@ -293,7 +293,7 @@ def write_report(path: Path, rows, plans, counts, args) -> None:  # noqa: ANN001
         "* **Per-object pages** (lightcurve, heritage, image) probe by key only; their cost is "
         "their own size (an image's 10,000 measurements are binned on the sky and paged in the "
         "table).",
-        "* **Cone search**: the database part is a GiST probe plus a few key probes per row; "
+        "* **Cone search**: the database part is a zones-index probe plus a few key probes per row; "
         "the large cone is dominated by writing ~3,000 rows x 17 columns of TABLEDATA with "
         "astropy (about two thirds of its time).",
     ]
