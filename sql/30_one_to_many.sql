@@ -42,7 +42,7 @@ BEGIN
         RETURN 0;
     END IF;
     -- each child's share of the parent's history (1 without flux division: 35_flux_division.sql)
-    PERFORM assoc_divide_fork_flux(p_image, p_flux_division);
+    PERFORM assoc_divide_flux(p_image, p_flux_division, 2);
 
     INSERT INTO runningcatalog (id, xtrsrc, dataset, datapoints, wm_ra, wm_decl,
                                 wm_uncertainty_ew, wm_uncertainty_ns, avg_ra_err, avg_decl_err,

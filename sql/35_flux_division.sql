@@ -35,38 +35,46 @@
 -- Cost: nothing unless the image has such pairs; then one flux-row and one extraction probe per
 -- divided pair.
 
-CREATE OR REPLACE FUNCTION assoc_divide_blend_flux(p_image integer, p_method text)
+CREATE OR REPLACE FUNCTION assoc_divide_flux(p_image integer, p_method text, p_assoc_type integer)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
 AS $$
+-- The shares of the image's active pairs of one type: 3, the runcats of one extraction (a
+-- blend: flux_fraction, weighted by the runcats' mean f_int in the band); 2, the children of
+-- one runcat (a fork: history_fraction, weighted by the children's new f_int). 'equal', or
+-- when a weight is missing or not > 0: 1/k. Returns the number of pairs given a share.
 DECLARE
     n integer;
 BEGIN
-    PERFORM assoc_stage_guard(p_image, 'assoc_divide_blend_flux');   -- 07_stage_guards.sql
+    PERFORM assoc_stage_guard(p_image, 'assoc_divide_flux');   -- 07_stage_guards.sql
     IF p_method = 'none' THEN
         RETURN 0;
     END IF;
-    WITH blend AS (
-        SELECT ctid AS row_id, runcat, xtrsrc, band, stokes,
-               count(*) OVER (PARTITION BY xtrsrc) AS k
-        FROM temprunningcatalog
-        WHERE image = p_image AND assoc_type = 3 AND NOT inactive
+    WITH pair AS (
+        SELECT ctid AS row_id, runcat, band, stokes, f_int, grp, count(*) OVER (PARTITION BY grp) AS k
+        FROM (SELECT t.*, ctid, CASE WHEN p_assoc_type = 2 THEN t.runcat ELSE t.xtrsrc END AS grp
+              FROM temprunningcatalog t
+              WHERE t.image = p_image AND t.assoc_type = p_assoc_type AND NOT t.inactive) t
     ), weighted AS (
-        SELECT b.row_id, b.xtrsrc, b.k, f.avg_f_int AS w
-        FROM blend b
+        -- a blend's weights by one flux-row probe per shared pair (none for the others)
+        SELECT p.row_id, p.grp, p.k, CASE WHEN p_assoc_type = 2 THEN p.f_int ELSE f.avg_f_int END AS w
+        FROM pair p
         LEFT JOIN LATERAL (SELECT f.avg_f_int FROM runningcatalog_flux f
-                           WHERE f.runcat = b.runcat AND f.band = b.band AND f.stokes = b.stokes
+                           WHERE p_assoc_type = 3 AND f.runcat = p.runcat AND f.band = p.band
+                             AND f.stokes = p.stokes
                            OFFSET 0) f ON true
-        WHERE b.k > 1
+        WHERE p.k > 1
     ), shares AS (
         SELECT row_id,
                CASE WHEN p_method = 'flux' AND bool_and(coalesce(w > 0 AND w < 'Infinity', false)) OVER x
                     THEN w / sum(w) OVER x ELSE 1.0 / k END AS share
         FROM weighted
-        WINDOW x AS (PARTITION BY xtrsrc)
+        WINDOW x AS (PARTITION BY grp)
     )
-    UPDATE temprunningcatalog t SET flux_fraction = s.share
+    UPDATE temprunningcatalog t
+    SET flux_fraction = CASE WHEN p_assoc_type = 3 THEN s.share ELSE t.flux_fraction END,
+        history_fraction = CASE WHEN p_assoc_type = 2 THEN s.share ELSE t.history_fraction END
     FROM shares s WHERE t.ctid = s.row_id;
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n > 0 THEN
@@ -75,45 +83,10 @@ BEGIN
     RETURN n;
 END
 $$;
-COMMENT ON FUNCTION assoc_divide_blend_flux(integer, text) IS
-    'Flux division of many-to-one links (equal or flux-weighted shares of the extraction among '
-    'its runcats); returns the number of divided pairs.';
-
-CREATE OR REPLACE FUNCTION assoc_divide_fork_flux(p_image integer, p_method text)
-RETURNS integer
-LANGUAGE plpgsql VOLATILE
-SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
-AS $$
-DECLARE
-    n integer;
-BEGIN
-    PERFORM assoc_stage_guard(p_image, 'assoc_divide_fork_flux');   -- 07_stage_guards.sql
-    IF p_method = 'none' THEN
-        RETURN 0;
-    END IF;
-    WITH child AS (
-        SELECT ctid AS row_id, runcat, f_int AS w, count(*) OVER (PARTITION BY runcat) AS k
-        FROM temprunningcatalog
-        WHERE image = p_image AND assoc_type = 2 AND NOT inactive
-    ), shares AS (
-        SELECT row_id,
-               CASE WHEN p_method = 'flux' AND bool_and(coalesce(w > 0 AND w < 'Infinity', false)) OVER x
-                    THEN w / sum(w) OVER x ELSE 1.0 / k END AS share
-        FROM child
-        WINDOW x AS (PARTITION BY runcat)
-    )
-    UPDATE temprunningcatalog t SET history_fraction = s.share
-    FROM shares s WHERE t.ctid = s.row_id;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    IF n > 0 THEN
-        PERFORM assoc_rescale_pairs(p_image);
-    END IF;
-    RETURN n;
-END
-$$;
-COMMENT ON FUNCTION assoc_divide_fork_flux(integer, text) IS
-    'Flux division of one-to-many forks (equal or flux-weighted shares of the parent''s history '
-    'among its children); returns the number of children.';
+COMMENT ON FUNCTION assoc_divide_flux(integer, text, integer) IS
+    'Flux division of the image''s pairs of one type: many-to-one links (3: shares of the '
+    'extraction among its runcats) or fork children (2: shares of the parent''s history); '
+    'equal or flux-weighted; returns the number of pairs given a share.';
 
 CREATE OR REPLACE FUNCTION assoc_rescale_pairs(p_image integer)
 RETURNS void

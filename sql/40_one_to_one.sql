@@ -23,7 +23,7 @@ BEGIN
     -- the pairs still active and not forked in stage 3 (assoc_type keeps its default, 3); an
     -- extraction linked to several runcats shares its flux among them when flux division is on
     -- (35_flux_division.sql)
-    PERFORM assoc_divide_blend_flux(p_image, p_flux_division);
+    PERFORM assoc_divide_flux(p_image, p_flux_division, 3);
     PERFORM assoc_insert_links(p_image, 3);
 
     UPDATE runningcatalog rc
