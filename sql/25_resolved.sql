@@ -191,6 +191,10 @@ CREATE OR REPLACE FUNCTION assoc_resolve_evidence(p_image integer, p_deruiter_ra
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET jit = off  -- compiling costs more than this statement runs: see 80_associate_image.sql
+-- key probes only (association_log, the flux rows, the links of a runcat), whatever statistics
+-- taken when the tables were small say (tests/test_plans.py: a stale estimate of two rows made
+-- the probe of association_log a sequential scan per image)
+SET enable_seqscan = off
 AS $$
 -- Step 1 of the header: mark the pairs of genuine forks and blends (evidence = true), adding
 -- those the candidate search did not find (beyond the De Ruiter radius: a blend's position is
@@ -206,10 +210,11 @@ DECLARE
 BEGIN
     PERFORM assoc_stage_guard(p_image, 'assoc_resolve_evidence');   -- 07_stage_guards.sql
     SELECT i.dataset, i.rb_smaj, i.band, i.stokes INTO img FROM image i WHERE i.id = p_image;
+    -- (one association_log probe per image of the dataset)
     SELECT max(j.rb_smaj), min(j.rb_smaj) INTO larger, smaller
     FROM image j
-    WHERE j.dataset = img.dataset AND j.id <> p_image
-      AND EXISTS (SELECT FROM association_log l WHERE l.image = j.id);
+    CROSS JOIN LATERAL (SELECT FROM association_log l WHERE l.image = j.id OFFSET 0) l
+    WHERE j.dataset = img.dataset AND j.id <> p_image;
 
     IF larger > img.rb_smaj THEN
         WITH near AS MATERIALIZED (

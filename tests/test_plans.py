@@ -105,12 +105,10 @@ def whole_table_reads(plan: dict) -> list[str]:
     return found
 
 
-@pytest.mark.handmade_history     # the five bulk images bypass the runcat updates
-@pytest.mark.parametrize("statistics", ["none", "stale"])
-def test_no_stage_reads_a_whole_table_without_statistics(conn, statistics):
-    """``none``: never analysed. ``stale``: analysed once when the database held one small
-    image (a few distinct runcats per table: every per-runcat estimate is then thousands of
-    rows), and not since."""
+def unanalysed_history(conn, statistics: str) -> tuple[int, object]:
+    """The long history, with ``statistics`` ``none`` (never analysed) or ``stale`` (analysed
+    once when the database held one small image: a few distinct runcats per table, so every
+    per-runcat estimate is then thousands of rows, and not since)."""
     if statistics == "stale":
         young = tkpdb.insert_dataset(conn, "young")
         for step in range(2):
@@ -124,13 +122,25 @@ def test_no_stage_reads_a_whole_table_without_statistics(conn, statistics):
     analysed = query(conn, """SELECT count(*) FROM pg_stat_user_tables
                               WHERE last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL""")[0][0]
     assert (analysed > 0) == (statistics == "stale")
+    return history, sky
+
+
+def assert_no_whole_table_reads(plans: list[dict]) -> None:
+    bad = {(plan.get("Query Text", "")[:80], node) for plan in plans for node in whole_table_reads(plan)}
+    assert not bad, bad
+
+
+@pytest.mark.handmade_history     # the five bulk images bypass the runcat updates
+@pytest.mark.parametrize("statistics", ["none", "stale"])
+def test_no_stage_reads_a_whole_table_without_statistics(conn, statistics):
+    """The TraP mode on a 10,000-source image and a crowded field, and forced fits."""
+    history, sky = unanalysed_history(conn, statistics)
     # a whole image of that field: 10,000 extractions, many pairs, some forks
     img = image(conn, history, 6, centre_ra=CENTRE[0], centre_decl=CENTRE[1], xtr_radius=3.0)
     tkpdb.insert_extracted_sources(conn, img, observe(sky, np.random.default_rng(6)))
     plans = plans_of(conn, "SELECT * FROM associate_image(%s)", (img,))
     assert query(conn, "SELECT candidates > 9000 FROM association_log WHERE image = %s", (img,)) == [(True,)]
-    bad = {(plan.get("Query Text", "")[:80], node) for plan in plans for node in whole_table_reads(plan)}
-    assert not bad, bad
+    assert_no_whole_table_reads(plans)
 
     dataset = tkpdb.insert_dataset(conn, "field")
     pair = [at(100, -10), at(100, 10)]          # two sources one extraction will blend
@@ -149,8 +159,7 @@ def test_no_stage_reads_a_whole_table_without_statistics(conn, statistics):
                                WHERE i.dataset = %s""", (dataset,))
     assert all(counts), counts          # every kind of association happened in the planned calls
     assert len(plans) > 50
-    bad = {(plan.get("Query Text", "")[:80], node) for plan in plans for node in whole_table_reads(plan)}
-    assert not bad, bad
+    assert_no_whole_table_reads(plans)
 
     # forced fits at the null detections of the next image
     fits = image(conn, dataset, 4, centre_ra=CENTRE[0], centre_decl=CENTRE[1])
@@ -160,8 +169,40 @@ def test_no_stage_reads_a_whole_table_without_statistics(conn, statistics):
     tkpdb.insert_extracted_sources(conn, fits, [source(ra, decl, **ERRORS) for _, ra, decl in positions],
                                    extract_type="ff_nd", ff_runcat_ids=[r for r, _, _ in positions])
     plans = plans_of(conn, "SELECT * FROM associate_nulldetections(%s)", (fits,))
-    bad = {(plan.get("Query Text", "")[:80], node) for plan in plans for node in whole_table_reads(plan)}
-    assert not bad, bad
+    assert_no_whole_table_reads(plans)
+
+
+@pytest.mark.handmade_history     # the five bulk images bypass the runcat updates
+@pytest.mark.parametrize("statistics", ["none", "stale"])
+def test_the_resolved_mode_reads_no_whole_table_without_statistics(conn, statistics):
+    """The resolved mode on a 10,000-source image of the long history (components and their
+    assignment), then on a field whose beam changes: a blend, its resolution (a fork found
+    beyond the De Ruiter radius), the blend again (a many-to-one on evidence), and a crowded
+    many-to-many."""
+    history, sky = unanalysed_history(conn, statistics)
+    img = image(conn, history, 6, centre_ra=CENTRE[0], centre_decl=CENTRE[1], xtr_radius=3.0)
+    tkpdb.insert_extracted_sources(conn, img, observe(sky, np.random.default_rng(6)))
+    plans = plans_of(conn, "SELECT * FROM associate_image(%s, mode => 'resolved')", (img,))
+    assert query(conn, "SELECT candidates > 9000, many_to_many_pruned > 0 FROM association_log "
+                       "WHERE image = %s", (img,)) == [(True, True)]
+    assert_no_whole_table_reads(plans)
+
+    dataset = tkpdb.insert_dataset(conn, "two beams")
+    low, high = dict(rb_smaj=0.01, rb_smin=0.008), dict(rb_smaj=0.004, rb_smin=0.003)
+    field = [(low, [at(0, 0, 3.0), at(300, 0)]),
+             (high, [at(-18, 0, 1.0), at(18, 0, 2.0), at(300, 0)]),
+             (low, [at(0, 0, 3.0), at(301, 0)]),
+             (high, [at(-18, 0, 1.0), at(18, 0, 2.0), at(300.5, 0), at(303.5, 0)])]
+    plans = []
+    for step, (beam, rows) in enumerate(field):
+        img = image(conn, dataset, step, centre_ra=CENTRE[0], centre_decl=CENTRE[1], **beam)
+        tkpdb.insert_extracted_sources(conn, img, rows)
+        plans += plans_of(conn, "SELECT * FROM associate_image(%s, mode => 'resolved')", (img,))
+    (counts,) = query(conn, """SELECT sum(one_to_many), sum(many_to_one), sum(many_to_many_pruned)
+                               FROM association_log l JOIN image i ON i.id = l.image
+                               WHERE i.dataset = %s""", (dataset,))
+    assert all(counts), counts
+    assert_no_whole_table_reads(plans)
 
 
 def test_the_check_sees_a_whole_table_read(conn):
