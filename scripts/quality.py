@@ -408,12 +408,11 @@ class PairCheck:
 
 @dataclass
 class DemoRun:
-    """One mode's demo-survey run: its scores and pair checks, or why it could not run."""
+    """One mode's demo-survey run: its scores and pair checks."""
 
-    quality: Quality | None = None
+    quality: Quality
     pairs: list[PairCheck] = field(default_factory=list)
     seconds: float = 0.0
-    note: str = ""
 
 
 def demo_association(mode: str) -> dict[str, str | float]:
@@ -598,12 +597,12 @@ def targets_table(report: Report) -> list[str]:
 
 
 def demo_qualities(report: Report) -> dict[str, Quality]:
-    return {m: run.quality for m, run in report.demo.items() if run.quality is not None}
+    return {m: run.quality for m, run in report.demo.items()}
 
 
 def pair_table(report: Report) -> list[str]:
     """Per close pair and mode: split into two lightcurves, detections counted twice."""
-    runs = {m: r for m, r in report.demo.items() if r.quality is not None}
+    runs = report.demo
     if not runs:
         return ["No demo run."]
     first = next(iter(runs.values()))
@@ -650,7 +649,6 @@ def markdown(report: Report, machine_lines: list[str], argv: list[str], quick: b
     """The report (see the module docstring)."""
     setup, spec, demo = report.setup, report.spec, demo_qualities(report)
     low, high = min(spec.freqs), max(spec.freqs)
-    notes = [f"- {m}: {r.note}" for m, r in report.demo.items() if r.note]
     lines = [
         "# Association quality", "",
         f"Run of {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {report.provenance}, "
@@ -685,7 +683,7 @@ def markdown(report: Report, machine_lines: list[str], argv: list[str], quick: b
         "transients; Selavy catalogues and FITS images with forced fits, run through "
         "`tkpdb.run_manifest` with the demo's association settings ("
         + ", ".join(f"{k} {v:g}" for k, v in DEMO_ASSOCIATION.items())
-        + ") and `[association] mode`.", "", *notes, "",
+        + ") and `[association] mode`.", "",
         *(mode_table({m: demo.get(m) for m in MODES}) if demo else ["No mode ran."]), "",
         "Run time of the manifest (s, forced fits included): " + ", ".join(
             f"{m} {r.seconds:.1f}" for m, r in report.demo.items() if r.quality) + ".", "",

@@ -12,7 +12,8 @@
 --            associated image. Each check is O(1) or one index probe.
 --
 -- The stages (assoc_candidates ... assoc_cleanup, assoc_insert_links, assoc_store_flux,
--- assoc_update_varmetric, assoc_record_events) are internal: EXECUTE is granted to no role
+-- assoc_record_events, and the resolved mode's assoc_resolve, assoc_resolve_evidence,
+-- assoc_divide_flux, assoc_rescale_pairs) are internal: EXECUTE is granted to no role
 -- (99_privileges.sql); users call associate_image, associate_nulldetections and
 -- associate_monitored. The guards below stop a stage that runs outside those entry points even
 -- for the owner or a superuser: they protect against mistakes, the privileges against misuse.

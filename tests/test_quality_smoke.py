@@ -78,7 +78,7 @@ def assert_mode(report, text: str, mode: str) -> None:
     assert len(w1.score.transients_recovered) + len(w1.score.transients_missed) == setup.transients
     assert len(w1.seconds) == setup.images - 1 and all(t > 0 for t in w1.seconds)
     demo = report.demo[mode]
-    assert demo.quality is not None, demo.note
+    assert demo.quality is not None
     assert_sane(demo.quality)
     spec = report.spec
     assert len(demo.quality.score.transients_recovered) + len(
